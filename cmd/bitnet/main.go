@@ -1,0 +1,123 @@
+// Command bitnet runs BitNet b1.58 language models.
+//
+// Usage:
+//
+//	bitnet <command> [flags] [arguments]
+//
+// Commands:
+//
+//	run         generate text from a prompt (the embedded kjv-tiny model when -m is absent)
+//	inspect     print a GGUF file's metadata, tensors and architecture
+//	logits      write the logits of a token sequence as float32
+//	perplexity  score held-out text or token ids
+//	crossval    compare against a reference set (shared/crossval format)
+//	version     print the version
+//
+// Exit codes: 0 success; 1 a runtime error (bad file, I/O, model error);
+// 2 a usage error (bad flags or arguments); 3 crossval outside tolerance.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// Exit codes.
+const (
+	exitOK        = 0
+	exitError     = 1
+	exitUsage     = 2
+	exitTolerance = 3
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+type command struct {
+	name    string
+	summary string
+	run     func(args []string, stdout, stderr io.Writer) error
+}
+
+func commands() []command {
+	return []command{
+		{"run", "generate text from a prompt", cmdRun},
+		{"inspect", "print a GGUF file's metadata, tensors and architecture", cmdInspect},
+		{"logits", "write the logits of a token sequence as little-endian float32", cmdLogits},
+		{"perplexity", "score held-out text or token ids", cmdPerplexity},
+		{"crossval", "compare the engine with a reference set", cmdCrossval},
+		{"version", "print the version", func(_ []string, stdout, _ io.Writer) error {
+			fmt.Fprintln(stdout, "bitnet", version)
+			return nil
+		}},
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "bitnet runs BitNet b1.58 (ternary) language models.\n\nUsage:\n  bitnet <command> [flags] [arguments]\n\nCommands:\n")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, "\nRun 'bitnet <command> -h' for a command's flags. Without -m, commands use the embedded kjv-tiny model.\n")
+	fmt.Fprintf(w, "Exit codes: 0 ok, 1 error, 2 usage error, 3 crossval outside tolerance.\n")
+}
+
+func main() {
+	os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// usageError marks errors caused by the command line.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+// errTolerance marks a crossval run outside tolerance.
+var errTolerance = errors.New("outside tolerance")
+
+// Main runs the command line and returns the exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return exitUsage
+	}
+	name := args[0]
+	if name == "-h" || name == "--help" || name == "help" {
+		usage(stdout)
+		return exitOK
+	}
+	for _, c := range commands() {
+		if c.name != name {
+			continue
+		}
+		err := c.run(args[1:], stdout, stderr)
+		var ue *usageError
+		switch {
+		case err == nil:
+			return exitOK
+		case errors.Is(err, flag.ErrHelp):
+			return exitOK
+		case errors.As(err, &ue):
+			fmt.Fprintf(stderr, "bitnet %s: %v\nRun 'bitnet %s -h' for usage.\n", name, err, name)
+			return exitUsage
+		case errors.Is(err, errTolerance):
+			fmt.Fprintf(stderr, "bitnet %s: %v\n", name, err)
+			return exitTolerance
+		default:
+			fmt.Fprintf(stderr, "bitnet %s: %v\n", name, oneLine(err))
+			return exitError
+		}
+	}
+	fmt.Fprintf(stderr, "bitnet: unknown command %q\n\n", name)
+	usage(stderr)
+	return exitUsage
+}
+
+// oneLine keeps multi-line errors (such as a list of tensor problems)
+// readable while making the first line say what is wrong.
+func oneLine(err error) string { return strings.TrimSpace(err.Error()) }

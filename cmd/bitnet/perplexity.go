@@ -1,0 +1,74 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/bitnet-go/bitnet/crossval"
+)
+
+func cmdPerplexity(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("perplexity", "-m FILE (--tokens-file F | --text-file F) [--window 256]", "Score text in non-overlapping windows: each window starts with an empty cache and\nno BOS, and every token after its first is predicted from the ones before.", stderr)
+	modelPath := fs.String("m", "", "GGUF model `file` (default: the embedded model)")
+	tokensFile := fs.String("tokens-file", "", "`file` holding a JSON array of token ids")
+	textFile := fs.String("text-file", "", "text `file`, tokenized without BOS")
+	window := fs.Int("window", 256, "window length in tokens")
+	threads := fs.Int("threads", defaultThreads(), "worker threads")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("unexpected argument %q", pos[0])
+	}
+	if (*tokensFile == "") == (*textFile == "") {
+		return usagef("give exactly one of --tokens-file and --text-file")
+	}
+	if *window < 2 {
+		return usagef("--window %d: want at least 2", *window)
+	}
+	if *threads < 1 {
+		return usagef("--threads %d: want at least 1", *threads)
+	}
+	l, err := loadModel(*modelPath, *threads, *textFile != "")
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	var tokens []int32
+	if *tokensFile != "" {
+		if tokens, err = readTokensFile(*tokensFile); err != nil {
+			return err
+		}
+	} else {
+		b, err := os.ReadFile(*textFile)
+		if err != nil {
+			return err
+		}
+		tokens = l.tok.Encode(string(b), false, false)
+	}
+	for i, t := range tokens {
+		if int(t) >= l.model.Config.VocabSize {
+			return fmt.Errorf("token %d at index %d is outside the vocabulary (%d)", t, i, l.model.Config.VocabSize)
+		}
+	}
+	res, err := crossval.Perplexity(l.model, tokens, *window, func(done, total int) {
+		if !*asJSON {
+			fmt.Fprintf(stderr, "\rwindow %d/%d", done, total)
+		}
+	})
+	if !*asJSON {
+		fmt.Fprintln(stderr)
+	}
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(stdout).Encode(res)
+	}
+	fmt.Fprintf(stdout, "perplexity %.4f (mean NLL %.6f) over %d windows of %d tokens, %d predictions\n", res.Perplexity, res.MeanNLL, res.Windows, *window, res.Predictions)
+	return nil
+}

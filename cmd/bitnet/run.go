@@ -1,0 +1,132 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"time"
+
+	"github.com/bitnet-go/bitnet/generate"
+	"github.com/bitnet-go/bitnet/sample"
+)
+
+func cmdRun(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("run", "[flags] [PROMPT]", "Generate text from PROMPT (or from standard input when PROMPT is absent).\nThe prompt is echoed, then the continuation is streamed; speeds go to standard error.", stderr)
+	modelPath := fs.String("m", "", "GGUF model `file` (default: the embedded kjv-tiny model)")
+	n := fs.Int("n", 128, "tokens to generate; -1 = until the context is full")
+	ctxLen := fs.Int("ctx", 0, "context length in tokens (default: the model's training context)")
+	threads := fs.Int("threads", defaultThreads(), "worker threads")
+	temp := fs.Float64("temp", 0.8, "sampling temperature; 0 = greedy")
+	topK := fs.Int("top-k", 40, "keep the k most likely tokens; 0 = off")
+	topP := fs.Float64("top-p", 0.95, "nucleus sampling mass; 1 = off")
+	minP := fs.Float64("min-p", 0.05, "drop tokens below min-p × the top probability; 0 = off")
+	repPen := fs.Float64("repeat-penalty", 1.0, "repetition penalty; 1 = off")
+	repLastN := fs.Int("repeat-last-n", 64, "tokens the penalties look back; -1 = all")
+	presence := fs.Float64("presence-penalty", 0, "OpenAI-style presence penalty")
+	frequency := fs.Float64("frequency-penalty", 0, "OpenAI-style frequency penalty")
+	seed := fs.Int64("seed", -1, "random seed; -1 = pick one (printed with --verbose)")
+	greedy := fs.Bool("greedy", false, "greedy decoding (same as --temp 0)")
+	var stops stringList
+	fs.Var(&stops, "stop", "stop `string` (repeatable); the output ends before it")
+	ignoreEOS := fs.Bool("ignore-eos", false, "keep generating past end-of-generation tokens")
+	noBOS := fs.Bool("no-bos", false, "do not add the BOS token")
+	noSpecial := fs.Bool("no-special", false, "treat special-token text in the prompt as plain text")
+	noEcho := fs.Bool("no-echo", false, "print only the generated text")
+	verbose := fs.Bool("verbose", false, "print model and sampling details to standard error")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	var prompt string
+	switch len(pos) {
+	case 0:
+		if st, err := os.Stdin.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			return usagef("no prompt: give it as an argument or on standard input")
+		}
+		b, err := io.ReadAll(os.Stdin)
+		if err != nil {
+			return fmt.Errorf("reading the prompt from standard input: %w", err)
+		}
+		prompt = string(b)
+	case 1:
+		prompt = pos[0]
+	default:
+		return usagef("expected one PROMPT argument, got %d (quote the prompt)", len(pos))
+	}
+	if *n < -1 {
+		return usagef("-n %d: want a count >= 0, or -1", *n)
+	}
+	if *threads < 1 {
+		return usagef("--threads %d: want at least 1", *threads)
+	}
+	if *seed < -1 {
+		return usagef("--seed %d: want a value >= 0, or -1", *seed)
+	}
+	if *greedy {
+		*temp = 0
+	}
+	if *seed == -1 {
+		*seed = time.Now().UnixNano() & (1<<62 - 1)
+	}
+	params := sample.Params{
+		Temperature: float32(*temp), TopK: *topK, TopP: float32(*topP), MinP: float32(*minP),
+		RepeatPenalty: float32(*repPen), RepeatLastN: *repLastN,
+		PresencePenalty: float32(*presence), FrequencyPenalty: float32(*frequency),
+		Seed: uint64(*seed),
+	}
+	if err := params.Validate(); err != nil {
+		return usagef("%v", err)
+	}
+
+	l, err := loadModel(*modelPath, *threads, true)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	cfg := l.model.Config
+	if *ctxLen < 0 || *ctxLen > cfg.SeqLen {
+		return usagef("--ctx %d: want 1..%d (the model's training context)", *ctxLen, cfg.SeqLen)
+	}
+	if *verbose {
+		fmt.Fprintf(stderr, "model: %s\n%s\nthreads: %d, seed: %d, sampling: %+v\n", l.file.Name, cfg, l.model.Threads(), *seed, params)
+	}
+	ids := l.tok.Encode(prompt, l.tok.AddBOS() && !*noBOS, !*noSpecial)
+	if len(ids) == 0 {
+		return usagef("the prompt is empty and no BOS token is added")
+	}
+	st, err := l.model.NewState(*ctxLen, 64)
+	if err != nil {
+		return err
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	out := bufio.NewWriter(stdout)
+	defer out.Flush()
+	if !*noEcho {
+		fmt.Fprint(out, prompt)
+		out.Flush()
+	}
+	res, err := generate.Generate(ctx, l.model, st, l.tok, ids,
+		generate.Options{MaxTokens: *n, Sampling: params, Stop: stops, IgnoreEOG: *ignoreEOS},
+		func(s string) error {
+			if _, err := out.WriteString(s); err != nil {
+				return err
+			}
+			return out.Flush()
+		})
+	fmt.Fprintln(out)
+	out.Flush()
+	if res != nil {
+		fmt.Fprintf(stderr, "prompt: %d tokens, %.1f tok/s | generation: %d tokens, %.1f tok/s | finish: %s\n",
+			res.PromptTokens, res.PromptTokPerSec(), res.GenTokens, res.GenTokPerSec(), res.Finish)
+	}
+	if errors.Is(err, context.Canceled) {
+		return nil // Ctrl-C: stop quietly after printing what we have
+	}
+	return err
+}

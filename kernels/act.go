@@ -1,0 +1,62 @@
+package kernels
+
+import "math"
+
+// QuantizeI8 quantizes one token's activations to int8 with a per-token
+// absmax scale, exactly as bitnet.cpp's quantize_row_i8_s (spec §4.2):
+//
+//	m = max(1e-5, max_k |x_k|)      (compared in float64)
+//	s = float32(127 / m)
+//	q_k = clamp(roundHalfEven(x_k · s), -128, 127)   (product in float32)
+//
+// It returns s and Σ q_k. len(q) must be >= len(x).
+func QuantizeI8(x []float32, q []int8) (scale float32, sum int32) {
+	q = q[:len(x)]
+	m := 1e-5
+	for _, v := range x {
+		if a := math.Abs(float64(v)); a > m {
+			m = a
+		}
+	}
+	s := float32(127 / m)
+	for i, v := range x {
+		r := int32(math.RoundToEven(float64(v * s)))
+		r = min(max(r, -128), 127)
+		q[i] = int8(r)
+		sum += r
+	}
+	return s, sum
+}
+
+// QuantizeQ8K quantizes x in blocks of 256 the way ggml's
+// quantize_row_q8_K_ref does for the activations of TQ1_0/TQ2_0 products
+// (spec §2.5): per block, max is the signed value of largest magnitude,
+// iscale = -127/max, q = min(127, nearestInt(iscale·x)) and d = 1/iscale; a
+// block of zeros gets d = 0. len(x) must be a multiple of 256; d receives one
+// scale per block.
+func QuantizeQ8K(x []float32, q []int8, d []float32) {
+	nb := len(x) / 256
+	q = q[:len(x)]
+	d = d[:nb]
+	for b := range nb {
+		xb := x[b*256 : b*256+256]
+		qb := q[b*256 : b*256+256]
+		var amax, maxv float32
+		for _, v := range xb {
+			if a := float32(math.Abs(float64(v))); a > amax {
+				amax, maxv = a, v
+			}
+		}
+		if amax == 0 {
+			d[b] = 0
+			clear(qb)
+			continue
+		}
+		iscale := -127 / maxv
+		for i, v := range xb {
+			r := int32(math.RoundToEven(float64(iscale * v)))
+			qb[i] = int8(min(r, 127))
+		}
+		d[b] = 1 / iscale
+	}
+}

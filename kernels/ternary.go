@@ -1,0 +1,99 @@
+package kernels
+
+// Row sizes in bytes of one K-element row of each ternary layout.
+
+// I2SRowBytes is the size of one I2_S row of k elements (k a multiple of 128).
+func I2SRowBytes(k int) int { return k / 4 }
+
+// TQ2RowBytes is the size of one TQ2_0 row (k a multiple of 256).
+func TQ2RowBytes(k int) int { return k / 256 * 66 }
+
+// TQ1RowBytes is the size of one TQ1_0 row (k a multiple of 256).
+func TQ1RowBytes(k int) int { return k / 256 * 54 }
+
+// DotI2S returns Σ_k t_k·q_k for one I2_S row (spec §2.4): blocks of 128
+// elements in 32 bytes, byte p holding elements p, p+32, p+64, p+96 from the
+// most significant bit pair down, code c meaning t = c−1. len(row) = len(q)/4.
+//
+// bitnet.cpp (ggml_vec_dot_i2_i8_s) computes Σ c·q and subtracts Σ q; the
+// integer result is the same. Codes of 3 are rejected when a model loads.
+func DotI2S(row []byte, q []int8) int32 {
+	var acc int32
+	for b := 0; b+128 <= len(q); b += 128 {
+		qs := q[b : b+128]
+		ws := row[b/4 : b/4+32]
+		for p, w := range ws {
+			acc += int32(qs[p])*(int32(w>>6)-1) +
+				int32(qs[p+32])*(int32(w>>4&3)-1) +
+				int32(qs[p+64])*(int32(w>>2&3)-1) +
+				int32(qs[p+96])*(int32(w&3)-1)
+		}
+	}
+	return acc
+}
+
+// DotTQ2Q8K returns one output of a TQ2_0 × Q8_K product exactly as ggml's
+// ggml_vec_dot_tq2_0_q8_K: per 256-block, the integer Σ t·q times
+// (d_act · d_weight), summed in float32 in block order. Block layout (spec
+// §2.5): qs[64] then an f16 d; element e sits in byte 32·(e/128) + e%32 at
+// bit shift 2·((e%128)/32). da holds one activation scale per block.
+func DotTQ2Q8K(row []byte, q []int8, da []float32) float32 {
+	var sum float32
+	for b := range len(q) / 256 {
+		blk := row[b*66 : b*66+66]
+		qs := q[b*256 : b*256+256]
+		var sumi int32
+		for h := range 2 {
+			ws := blk[32*h : 32*h+32]
+			qh := qs[128*h : 128*h+128]
+			for m, w := range ws {
+				sumi += int32(qh[m])*(int32(w&3)-1) +
+					int32(qh[m+32])*(int32(w>>2&3)-1) +
+					int32(qh[m+64])*(int32(w>>4&3)-1) +
+					int32(qh[m+96])*(int32(w>>6)-1)
+			}
+		}
+		d := da[b] * F16ToF32(uint16(blk[64])|uint16(blk[65])<<8)
+		sum += float32(sumi) * d
+	}
+	return sum
+}
+
+// pow3 are the multipliers that bring trit n of a TQ1_0 byte to the top.
+var pow3 = [5]uint8{1, 3, 9, 27, 81}
+
+// trit decodes trit n (0 = most significant) of a TQ1_0 byte as t ∈ {−1,0,1}
+// (spec §2.5: v = byte·3ⁿ mod 256, u = (v·3) >> 8).
+func trit(b byte, n int) int32 {
+	v := b * pow3[n]
+	return int32((uint16(v)*3)>>8) - 1
+}
+
+// DotTQ1Q8K returns one output of a TQ1_0 × Q8_K product as ggml's
+// ggml_vec_dot_tq1_0_q8_K: blocks of 256 in 54 bytes (qs[48], qh[4], f16 d).
+// qs[0..31] hold elements m+32n (n = 0..4), qs[32..47] elements 160+m+16n,
+// qh[0..3] elements 240+j+4n (n = 0..3).
+func DotTQ1Q8K(row []byte, q []int8, da []float32) float32 {
+	var sum float32
+	for b := range len(q) / 256 {
+		blk := row[b*54 : b*54+54]
+		qs := q[b*256 : b*256+256]
+		var sumi int32
+		for n := range 5 {
+			for m := range 32 {
+				sumi += trit(blk[m], n) * int32(qs[32*n+m])
+			}
+			for m := range 16 {
+				sumi += trit(blk[32+m], n) * int32(qs[160+16*n+m])
+			}
+		}
+		for n := range 4 {
+			for j := range 4 {
+				sumi += trit(blk[48+j], n) * int32(qs[240+4*n+j])
+			}
+		}
+		d := da[b] * F16ToF32(uint16(blk[52])|uint16(blk[53])<<8)
+		sum += float32(sumi) * d
+	}
+	return sum
+}
