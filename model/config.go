@@ -106,7 +106,14 @@ func NewConfig(f *gguf.File) (*Config, error) {
 	}
 	spec, ok := archs[arch]
 	if !ok {
-		return nil, fmt.Errorf("%w %q in %s (supported: bitnet-b1.58, bitnet-25, bitnet, llama)", ErrUnsupportedArch, arch, f.Name)
+		hint := ""
+		for _, t := range f.Tensors {
+			if t.Type >= gguf.TypeI2_S && t.Type <= gguf.TypeTL2 {
+				hint = fmt.Sprintf("; tensor %q has type id %d, which means %s only in bitnet.cpp's files for BitNet architectures (upstream ggml used ids 36-38 for since-removed IQ4_NL repack types and 39 for MXFP4), so it is refused here", t.Name, uint32(t.Type), t.Type)
+				break
+			}
+		}
+		return nil, fmt.Errorf("%w %q in %s (supported: bitnet-b1.58, bitnet-25, bitnet, llama)%s", ErrUnsupportedArch, arch, f.Name, hint)
 	}
 	c := &Config{Arch: arch, Act: spec.act, Rope: spec.rope, SubNorms: spec.subNorms, TiedHead: spec.tiedHead}
 	c.Name, _ = f.String("general.name")

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sort"
 	"strings"
 	"unsafe"
 
@@ -193,6 +194,21 @@ func (b *binder) matrix(name string, cols, rows int, required bool, allowed ...g
 	return m
 }
 
+// checkOverlap reports tensors whose bytes overlap: writers lay tensors out
+// back to back, so an overlap means a corrupted offset, type or shape.
+func (b *binder) checkOverlap() {
+	ts := make([]*gguf.TensorInfo, len(b.f.Tensors))
+	for i := range b.f.Tensors {
+		ts[i] = &b.f.Tensors[i]
+	}
+	sort.Slice(ts, func(i, j int) bool { return ts[i].Offset < ts[j].Offset })
+	for i := 1; i < len(ts); i++ {
+		if prev := ts[i-1]; prev.Offset+prev.Size > ts[i].Offset {
+			b.fail("tensor %q (offset %d, %d bytes as %s) overlaps tensor %q at offset %d", prev.Name, prev.Offset, prev.Size, prev.Type, ts[i].Name, ts[i].Offset)
+		}
+	}
+}
+
 // typeHint explains the type ids whose meaning differs between bitnet.cpp's
 // fork and upstream ggml (spec §2.1).
 func typeHint(t gguf.Type) string {
@@ -211,12 +227,23 @@ func (b *binder) linear(prefix string, cols, rows int) Linear {
 		return Linear{}
 	}
 	l := Linear{Matrix: *m, Beta: 1, OutScale: 1}
-	if m.Type == gguf.TypeI2_S {
+	switch m.Type {
+	case gguf.TypeI2_S:
 		if err := quant.ValidateI2S(m.Data, cols*rows); err != nil {
 			b.fail("tensor %q: %v", m.Name, err)
 			return Linear{}
 		}
 		l.Beta = quant.I2SScale(m.Data, cols*rows)
+	case gguf.TypeTQ2_0, gguf.TypeTQ1_0:
+		// Each 256-block ends with its f16 scale.
+		bs := m.Type.TypeSize()
+		for i := bs - 2; i < len(m.Data); i += bs {
+			d := quant.F16ToF32(uint16(m.Data[i]) | uint16(m.Data[i+1])<<8)
+			if math.IsNaN(float64(d)) || math.IsInf(float64(d), 0) {
+				b.fail("tensor %q: block %d has scale %v", m.Name, i/bs, d)
+				return Linear{}
+			}
+		}
 	}
 	l.Bias = b.vector(prefix+".bias", rows, false)
 	if s := b.vector(prefix+".scale", 1, false); s != nil {
@@ -268,6 +295,7 @@ func NewWeights(f *gguf.File, c *Config) (*Weights, error) {
 			L.FFNSubNorm = b.vector(p+"ffn_sub_norm.weight", c.HiddenDim, true)
 		}
 	}
+	b.checkOverlap()
 	for _, ti := range f.Tensors {
 		if !b.used[ti.Name] {
 			b.fail("tensor %q is not used by architecture %s", ti.Name, c.Arch)

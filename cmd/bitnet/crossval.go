@@ -10,6 +10,10 @@ import (
 	"github.com/bitnet-go/bitnet/crossval"
 )
 
+func init() {
+	register(command{"crossval", "compare the engine with a reference set", cmdCrossval})
+}
+
 func cmdCrossval(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("crossval", "[-m FILE] --reference DIR [--json]", "Compare the engine's logits with a reference set (shared/crossval format) and\napply its tolerance. Exit code 3 when the model falls short.", stderr)
 	modelPath := fs.String("m", "", "GGUF model `file` (default: the set's own model)")

@@ -44,6 +44,10 @@ type inspectOut struct {
 
 const arrayPreview = 8
 
+func init() {
+	register(command{"inspect", "print a GGUF file's metadata, tensors and architecture", cmdInspect})
+}
+
 func cmdInspect(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("inspect", "[flags] [FILE]", "Print a GGUF file's metadata, tensor table and architecture summary\n(the embedded model when FILE is absent).", stderr)
 	asJSON := fs.Bool("json", false, "print JSON")

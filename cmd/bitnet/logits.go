@@ -12,6 +12,10 @@ import (
 	"strings"
 )
 
+func init() {
+	register(command{"logits", "write the logits of a token sequence as little-endian float32", cmdLogits})
+}
+
 func cmdLogits(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("logits", "-m FILE (--tokens 1,2,3 | --tokens-file F) --out OUT", "Run a token sequence through the model and write the logits of every position\nas little-endian float32, shape [T][vocab], row-major. The ids are used exactly\nas given: no BOS is added.", stderr)
 	modelPath := fs.String("m", "", "GGUF model `file` (default: the embedded model)")

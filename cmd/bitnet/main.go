@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
 )
 
@@ -43,18 +44,41 @@ type command struct {
 	run     func(args []string, stdout, stderr io.Writer) error
 }
 
+// registry holds every subcommand; each command's file registers itself in
+// an init function, so adding a command touches no other file.
+var registry []command
+
+func register(c command) { registry = append(registry, c) }
+
+// order is the order of the usage listing; commands not named here follow
+// alphabetically.
+var order = []string{"run", "chat", "serve", "bench", "inspect", "tokenize", "detokenize", "logits", "perplexity", "crossval", "convert", "synth", "validate", "doctor", "config", "version"}
+
 func commands() []command {
-	return []command{
-		{"run", "generate text from a prompt", cmdRun},
-		{"inspect", "print a GGUF file's metadata, tensors and architecture", cmdInspect},
-		{"logits", "write the logits of a token sequence as little-endian float32", cmdLogits},
-		{"perplexity", "score held-out text or token ids", cmdPerplexity},
-		{"crossval", "compare the engine with a reference set", cmdCrossval},
-		{"version", "print the version", func(_ []string, stdout, _ io.Writer) error {
-			fmt.Fprintln(stdout, "bitnet", version)
-			return nil
-		}},
+	rank := func(name string) int {
+		for i, n := range order {
+			if n == name {
+				return i
+			}
+		}
+		return len(order)
 	}
+	cs := append([]command(nil), registry...)
+	sort.SliceStable(cs, func(i, j int) bool {
+		ri, rj := rank(cs[i].name), rank(cs[j].name)
+		if ri != rj {
+			return ri < rj
+		}
+		return cs[i].name < cs[j].name
+	})
+	return cs
+}
+
+func init() {
+	register(command{"version", "print the version", func(_ []string, stdout, _ io.Writer) error {
+		fmt.Fprintln(stdout, "bitnet", version)
+		return nil
+	}})
 }
 
 func usage(w io.Writer) {

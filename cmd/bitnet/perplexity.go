@@ -9,6 +9,10 @@ import (
 	"github.com/bitnet-go/bitnet/crossval"
 )
 
+func init() {
+	register(command{"perplexity", "score held-out text or token ids", cmdPerplexity})
+}
+
 func cmdPerplexity(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("perplexity", "-m FILE (--tokens-file F | --text-file F) [--window 256]", "Score text in non-overlapping windows: each window starts with an empty cache and\nno BOS, and every token after its first is predicted from the ones before.", stderr)
 	modelPath := fs.String("m", "", "GGUF model `file` (default: the embedded model)")

@@ -14,6 +14,10 @@ import (
 	"github.com/bitnet-go/bitnet/sample"
 )
 
+func init() {
+	register(command{"run", "generate text from a prompt", cmdRun})
+}
+
 func cmdRun(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("run", "[flags] [PROMPT]", "Generate text from PROMPT (or from standard input when PROMPT is absent).\nThe prompt is echoed, then the continuation is streamed; speeds go to standard error.", stderr)
 	modelPath := fs.String("m", "", "GGUF model `file` (default: the embedded kjv-tiny model)")
