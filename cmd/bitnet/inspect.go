@@ -109,6 +109,9 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 		v := fmt.Sprint(kv.Value)
 		if kv.Count > 0 || strings.HasPrefix(kv.Type, "[]") {
 			v = fmt.Sprintf("%d × %v", kv.Count, kv.Value)
+			if ss, ok := kv.Value.([]string); ok {
+				v = fmt.Sprintf("%d × %q", kv.Count, ss)
+			}
 			if !*full && kv.Count > arrayPreview {
 				v = strings.TrimSuffix(v, "]") + " …]"
 			}
