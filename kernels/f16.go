@@ -30,21 +30,15 @@ func RoundF16(x []float32) {
 }
 
 // DotF16 returns Σ w[i]·x[i] with w in binary16, accumulated in float32.
-// len(w) must equal len(x).
+// len(w) must equal len(x). The generic version (f16_generic.go) is the
+// definition; the assembly versions convert with VCVTPH2PS and accumulate
+// with FMA in 16 or 64 lanes, so they differ from it by float32 rounding
+// only: |Δ| ≤ 2·len(w)·2⁻²⁴·Σ|w[i]·x[i]| (the bound the tests check).
 func DotF16(w []uint16, x []float32) float32 {
-	x = x[:len(w)]
-	var s0, s1, s2, s3 float32
-	i := 0
-	for ; i+4 <= len(w); i += 4 {
-		s0 += f16Table[w[i]] * x[i]
-		s1 += f16Table[w[i+1]] * x[i+1]
-		s2 += f16Table[w[i+2]] * x[i+2]
-		s3 += f16Table[w[i+3]] * x[i+3]
+	if len(x) != len(w) {
+		panic("kernels: DotF16: len(w) != len(x)")
 	}
-	for ; i < len(w); i++ {
-		s0 += f16Table[w[i]] * x[i]
-	}
-	return (s0 + s1) + (s2 + s3)
+	return dotF16(w, x)
 }
 
 // DotF32 returns Σ a[i]·b[i] accumulated in float32. len(b) >= len(a).

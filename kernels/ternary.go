@@ -11,27 +11,6 @@ func TQ2RowBytes(k int) int { return k / 256 * 66 }
 // TQ1RowBytes is the size of one TQ1_0 row (k a multiple of 256).
 func TQ1RowBytes(k int) int { return k / 256 * 54 }
 
-// DotI2S returns Σ_k t_k·q_k for one I2_S row (spec §2.4): blocks of 128
-// elements in 32 bytes, byte p holding elements p, p+32, p+64, p+96 from the
-// most significant bit pair down, code c meaning t = c−1. len(row) = len(q)/4.
-//
-// bitnet.cpp (ggml_vec_dot_i2_i8_s) computes Σ c·q and subtracts Σ q; the
-// integer result is the same. Codes of 3 are rejected when a model loads.
-func DotI2S(row []byte, q []int8) int32 {
-	var acc int32
-	for b := 0; b+128 <= len(q); b += 128 {
-		qs := q[b : b+128]
-		ws := row[b/4 : b/4+32]
-		for p, w := range ws {
-			acc += int32(qs[p])*(int32(w>>6)-1) +
-				int32(qs[p+32])*(int32(w>>4&3)-1) +
-				int32(qs[p+64])*(int32(w>>2&3)-1) +
-				int32(qs[p+96])*(int32(w&3)-1)
-		}
-	}
-	return acc
-}
-
 // DotTQ2Q8K returns one output of a TQ2_0 × Q8_K product exactly as ggml's
 // ggml_vec_dot_tq2_0_q8_K: per 256-block, the integer Σ t·q times
 // (d_act · d_weight), summed in float32 in block order. Block layout (spec

@@ -5,10 +5,12 @@ import (
 
 	"github.com/bitnet-go/bitnet/gguf"
 	"github.com/bitnet-go/bitnet/kernels"
+	"github.com/bitnet-go/bitnet/kvcache"
 )
 
-// Forward feeds tokens to the model at positions s.Pos, s.Pos+1, …, appends
-// their keys and values to the KV cache and advances s.Pos.
+// Forward feeds tokens to the State's own sequence at positions s.Pos,
+// s.Pos+1, …, appends their keys and values to its cache and advances
+// s.Pos.
 //
 // With all == false it returns the logits of the last token (VocabSize
 // values); with all == true it returns the logits of every token, row-major
@@ -18,7 +20,9 @@ import (
 //
 // Forward allocates nothing.
 func (m *Model) Forward(s *State, tokens []int32, all bool) ([]float32, error) {
-	c := m.Config
+	if s.seq == nil {
+		return nil, fmt.Errorf("model: Forward on a State without its own cache (use ForwardBatch)")
+	}
 	if len(tokens) == 0 {
 		return nil, fmt.Errorf("model: Forward called with no tokens")
 	}
@@ -28,57 +32,137 @@ func (m *Model) Forward(s *State, tokens []int32, all bool) ([]float32, error) {
 	if s.Pos+len(tokens) > s.SeqLen {
 		return nil, &ContextError{Have: s.Pos, Add: len(tokens), Max: s.SeqLen}
 	}
-	for i, t := range tokens {
-		if t < 0 || int(t) >= c.VocabSize {
-			return nil, fmt.Errorf("model: token %d (at index %d) is outside the vocabulary [0, %d)", t, i, c.VocabSize)
-		}
-	}
 	var logits []float32
 	for len(tokens) > 0 {
 		n := min(len(tokens), s.MaxBatch)
-		logits = m.step(s, tokens[:n], all)
+		b := &s.batch
+		b.Tokens, b.Seqs, b.Logits = b.Tokens[:0], b.Seqs[:0], b.Logits[:0]
+		for i, t := range tokens[:n] {
+			b.Tokens = append(b.Tokens, t)
+			b.Seqs = append(b.Seqs, s.seq)
+			b.Logits = append(b.Logits, all || (i == n-1 && n == len(tokens)))
+		}
+		var err error
+		if logits, err = m.ForwardBatch(s, b); err != nil {
+			return nil, err
+		}
+		s.Pos = s.seq.Len()
 		tokens = tokens[n:]
 	}
 	return logits, nil
 }
 
-// step runs one batch of T <= MaxBatch tokens through the network: the
+// Batch is one forward step over rows drawn from one or more sequences
+// (continuous batching: prefill chunks and single decode tokens together).
+// The rows of one sequence must be adjacent and in order; they take the
+// positions following what the sequence already holds.
+type Batch struct {
+	Tokens []int32        // (rows) token of each row
+	Seqs   []*kvcache.Seq // (rows) sequence of each row
+	Logits []bool         // (rows) whether to return the row's logits
+}
+
+// ForwardBatch runs one step: it reserves KV blocks for every sequence's
+// new rows (failing with kvcache.ErrNoSpace before computing anything if
+// the pool is short), computes every row, stores the keys and values, and
+// advances each sequence. It returns the logits of the rows marked in
+// b.Logits, in row order, (marked rows, VocabSize), owned by s until its
+// next use. All weights are read once per step, whatever the number of
+// sequences. It allocates nothing.
+func (m *Model) ForwardBatch(s *State, b *Batch) ([]float32, error) {
+	c := m.Config
+	T := len(b.Tokens)
+	if T == 0 {
+		return nil, fmt.Errorf("model: ForwardBatch called with no rows")
+	}
+	if T > s.MaxBatch || len(b.Seqs) != T || len(b.Logits) != T {
+		return nil, fmt.Errorf("model: batch of %d tokens, %d sequences, %d logit flags (batch size %d)", T, len(b.Seqs), len(b.Logits), s.MaxBatch)
+	}
+	nOut := 0
+	for r, tok := range b.Tokens {
+		if tok < 0 || int(tok) >= c.VocabSize {
+			return nil, fmt.Errorf("model: token %d (at row %d) is outside the vocabulary [0, %d)", tok, r, c.VocabSize)
+		}
+		if b.Seqs[r] == nil {
+			return nil, fmt.Errorf("model: row %d has no sequence", r)
+		}
+		if b.Logits[r] {
+			s.rowOut[nOut] = r
+			nOut++
+		}
+	}
+	// Positions, and a capacity check per run of rows of one sequence.
+	for r0 := 0; r0 < T; {
+		seq := b.Seqs[r0]
+		r1 := r0 + 1
+		for r1 < T && b.Seqs[r1] == seq {
+			r1++
+		}
+		for r := 0; r < r0; r++ {
+			if b.Seqs[r] == seq {
+				return nil, fmt.Errorf("model: the rows of a sequence must be adjacent (rows %d and %d)", r, r0)
+			}
+		}
+		if have := seq.Len(); have+r1-r0 > s.SeqLen {
+			return nil, &ContextError{Have: have, Add: r1 - r0, Max: s.SeqLen}
+		}
+		for r := r0; r < r1; r++ {
+			s.rowSeq[r], s.rowPos[r] = seq, seq.Len()+r-r0
+		}
+		r0 = r1
+	}
+	for r0 := 0; r0 < T; {
+		r1 := r0 + 1
+		for r1 < T && b.Seqs[r1] == b.Seqs[r0] {
+			r1++
+		}
+		if err := b.Seqs[r0].Reserve(r1 - r0); err != nil {
+			return nil, err
+		}
+		r0 = r1
+	}
+	m.step(s, b.Tokens, nOut)
+	for r := 0; r < T; r++ {
+		if r == T-1 || b.Seqs[r+1] != b.Seqs[r] {
+			b.Seqs[r].Advance(s.rowPos[r] + 1)
+		}
+	}
+	return s.logits[:nOut*c.VocabSize], nil
+}
+
+// step runs one batch of T <= MaxBatch rows through the network: the
 // forward pass of spec §3.1 (build_bitnet_158 in bitnet.cpp), with the
-// architecture switches of §3.2–3.3. Read it top to bottom.
-func (m *Model) step(s *State, tokens []int32, all bool) []float32 {
+// architecture switches of §3.2–3.3. Row t is token tokens[t] at position
+// s.rowPos[t] of sequence s.rowSeq[t]; logits are computed for the nOut
+// rows listed in s.rowOut. Read it top to bottom.
+func (m *Model) step(s *State, tokens []int32, nOut int) {
 	c, w := m.Config, m.Weights
 	T, dim := len(tokens), c.Dim
-	pos0 := s.Pos
 
 	// 1. Token embedding: x = E[token], no scaling.
 	for t, tok := range tokens {
 		w.TokenEmbd.embed(int(tok), s.x[t*dim:(t+1)*dim])
 	}
-	m.trace(-1, pos0, T, s.x)
+	m.trace(s, -1, T)
 
 	// RoPE angles depend only on the position: compute them once per step.
 	for t := range T {
-		kernels.RopeAngles(s.rope[t*c.NRot:(t+1)*c.NRot], pos0+t, c.RopeBase, c.NRot, 1/c.RopeScale, w.RopeFreqs)
+		kernels.RopeAngles(s.rope[t*c.NRot:(t+1)*c.NRot], s.rowPos[t], c.RopeBase, c.NRot, 1/c.RopeScale, w.RopeFreqs)
 	}
 
 	// 2. The layers.
 	for l := range w.Layers {
-		m.attention(s, l, T, pos0)
+		m.attention(s, l, T)
 		m.feedForward(s, l, T)
-		m.trace(l, pos0, T, s.x)
+		m.trace(s, l, T)
 	}
-	s.Pos += T
 
-	// 3. Final norm and 4. the head, only for the rows whose logits we return.
-	first := T - 1
-	if all {
-		first = 0
+	// 3. Final norm and 4. the head, only for the rows whose logits we
+	// return, gathered into the first nOut rows of xb.
+	for i, t := range s.rowOut[:nOut] {
+		kernels.RMSNorm(s.xb[i*dim:(i+1)*dim], s.x[t*dim:(t+1)*dim], w.OutputNorm, c.NormEps)
 	}
-	for t := first; t < T; t++ {
-		kernels.RMSNorm(s.xb[t*dim:(t+1)*dim], s.x[t*dim:(t+1)*dim], w.OutputNorm, c.NormEps)
-	}
-	m.classifier(s, first, T)
-	return s.logits[:(T-first)*c.VocabSize]
+	m.classifier(s, 0, nOut)
 }
 
 // attention is one attention block (spec §3.1 steps 2.1–2.8):
@@ -89,7 +173,7 @@ func (m *Model) step(s *State, tokens []int32, all bool) []float32 {
 //	o_h = Σ_t softmax(q_h·k_t/√hd) v_t over cached t ≤ pos (GQA: kv head h/kvMul)
 //	o = RMSNorm(o; attn_sub_norm)          (BitNet architectures only)
 //	x = x + BitLinear(Wo, o)
-func (m *Model) attention(s *State, l, T, pos0 int) {
+func (m *Model) attention(s *State, l, T int) {
 	c, L := m.Config, &m.Weights.Layers[l]
 	dim, kvDim, qDim, hd := c.Dim, c.KVDim, c.QDim, c.HeadDim
 
@@ -112,14 +196,12 @@ func (m *Model) attention(s *State, l, T, pos0 int) {
 		for h := range c.NKVHeads {
 			rope(s.kb[t*kvDim+h*hd:t*kvDim+(h+1)*hd], cs, c.NRot)
 		}
-		// The cache stores binary16, as llama.cpp's default KV cache does.
-		slot := (pos0 + t) * kvDim
-		kernels.ToF16(s.keyCache[l][slot:slot+kvDim], s.kb[t*kvDim:(t+1)*kvDim])
-		kernels.ToF16(s.valueCache[l][slot:slot+kvDim], s.vb[t*kvDim:(t+1)*kvDim])
+		// The cache stores binary16 (as llama.cpp's default cache) or q8.
+		s.rowSeq[t].Store(l, s.rowPos[t], s.kb[t*kvDim:(t+1)*kvDim], s.vb[t*kvDim:(t+1)*kvDim])
 	}
 
-	s.attn = attentionJob{s: s, c: c, l: l, T: T, pos0: pos0}
-	m.pool.Do(T*c.NHeads, 1, &s.attn)
+	s.battn = batchAttentionJob{s: s, c: c, l: l}
+	m.pool.Do(T*c.NHeads, 1, &s.battn)
 
 	if L.AttnSubNorm != nil {
 		for t := range T {
@@ -181,12 +263,12 @@ func addTo(dst, src []float32) {
 	}
 }
 
-func (m *Model) trace(layer, pos0, T int, x []float32) {
+func (m *Model) trace(s *State, layer, T int) {
 	if m.Trace == nil {
 		return
 	}
 	d := m.Config.Dim
 	for t := range T {
-		m.Trace(layer, pos0+t, x[t*d:(t+1)*d])
+		m.Trace(layer, s.rowPos[t], s.x[t*d:(t+1)*d])
 	}
 }

@@ -23,7 +23,7 @@ func (m *Model) linear(s *State, w *Linear, x, out []float32, T int) {
 	switch w.Type {
 	case gguf.TypeI2_S:
 		for t := range T {
-			s.xs[t], _ = kernels.QuantizeI8(x[t*K:(t+1)*K], s.xq[t*K:(t+1)*K])
+			s.xs[t], s.xsum[t] = kernels.QuantizeI8(x[t*K:(t+1)*K], s.xq[t*K:(t+1)*K])
 		}
 	case gguf.TypeTQ2_0, gguf.TypeTQ1_0:
 		nb := K / 256
@@ -36,6 +36,11 @@ func (m *Model) linear(s *State, w *Linear, x, out []float32, T int) {
 	s.lin = linearJob{s: s, w: w, x: x, out: out, T: T}
 	m.pool.Do(w.Rows, 16, &s.lin)
 }
+
+// i2sRowBlock is the number of output rows of an I2_S product computed per
+// kernel call: their integer results for every token of the step fit in the
+// worker's s.iacc.
+const i2sRowBlock = 64
 
 // linearJob computes output rows [lo, hi) of a linear for every token.
 type linearJob struct {
@@ -51,22 +56,24 @@ func (j *linearJob) Run(lo, hi, worker int) {
 	K, N := w.Cols, w.Rows
 	nb := K / 256
 	switch {
-	case w.Type == gguf.TypeI2_S && T == 1:
-		for n := lo; n < hi; n++ {
-			acc := kernels.DotI2S(w.Row(n), s.xq[:K])
-			// ggml_compute_forward_mul_mat_one_chunk: (acc − Σq)/s·β, in
-			// float32, in this order (spec §4.3).
-			j.out[n] = float32(acc) / s.xs[0] * w.Beta
-		}
 	case w.Type == gguf.TypeI2_S:
-		// Prefill: decode each row once, reuse it for every token. The
-		// integers, hence the outputs, equal the T == 1 path's.
-		tw := s.wtFor(worker)[:K]
-		for n := lo; n < hi; n++ {
-			kernels.UnpackI2S(w.Row(n), tw)
+		// Blocks of i2sRowBlock rows: MatMulI2S reads each weight row once
+		// for all T tokens (decode is T == 1). The integers are exact in
+		// every kernel set, so prefill and decode outputs are identical.
+		acc := s.iaccFor(worker)
+		rb := w.RowBytes
+		for n0 := lo; n0 < hi; n0 += i2sRowBlock {
+			nr := min(i2sRowBlock, hi-n0)
+			kernels.MatMulI2S(acc, nr, w.Data[n0*rb:(n0+nr)*rb], nr, K, s.xq[:T*K], s.xsum[:T])
 			for t := range T {
-				acc := kernels.DotI8(tw, s.xq[t*K:(t+1)*K])
-				j.out[t*N+n] = float32(acc) / s.xs[t] * w.Beta
+				a := acc[t*nr : (t+1)*nr]
+				o := j.out[t*N+n0 : t*N+n0+nr]
+				xs := s.xs[t]
+				for i, v := range a {
+					// ggml_compute_forward_mul_mat_one_chunk: (acc − Σq)/s·β,
+					// in float32, in this order (spec §4.3).
+					o[i] = float32(v) / xs * w.Beta
+				}
 			}
 		}
 	case w.Type == gguf.TypeTQ2_0 && T == 1:
@@ -154,18 +161,13 @@ type headJob struct {
 func (j *headJob) Run(lo, hi, worker int) {
 	s, w := j.s, j.w
 	tmp := s.rowTmpFor(worker)[:j.dim]
+	// One kernel (rowDot, i.e. kernels.DotF16 for an f16 head) for every
+	// token count, so that prefill and token-by-token decoding produce
+	// identical logits whatever kernel set runs. The f16 row stays in L1
+	// across the tokens of a step.
 	for n := lo; n < hi; n++ {
-		if j.T-j.first == 1 || w.Type != gguf.TypeF16 {
-			for t := j.first; t < j.T; t++ {
-				s.logits[(t-j.first)*j.vocab+n] = w.rowDot(n, s.xb[t*j.dim:(t+1)*j.dim], tmp)
-			}
-			continue
-		}
-		// Several rows: widen the f16 row once. DotF32 on the widened row
-		// sums in the same order as DotF16, so the logits are identical.
-		kernels.F16ToF32Slice(tmp, w.f16[n*j.dim:(n+1)*j.dim])
 		for t := j.first; t < j.T; t++ {
-			s.logits[(t-j.first)*j.vocab+n] = kernels.DotF32(tmp, s.xb[t*j.dim:(t+1)*j.dim])
+			s.logits[(t-j.first)*j.vocab+n] = w.rowDot(n, s.xb[t*j.dim:(t+1)*j.dim], tmp)
 		}
 	}
 }
@@ -174,6 +176,12 @@ func (j *headJob) Run(lo, hi, worker int) {
 func (s *State) wtFor(worker int) []int8 {
 	n := len(s.wt) / (len(s.att) / s.SeqLen)
 	return s.wt[worker*n : (worker+1)*n]
+}
+
+// iaccFor returns worker's integer accumulators (MaxBatch·i2sRowBlock).
+func (s *State) iaccFor(worker int) []int32 {
+	n := s.MaxBatch * i2sRowBlock
+	return s.iacc[worker*n : (worker+1)*n]
 }
 
 // rowTmpFor returns worker's scratch row.

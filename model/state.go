@@ -1,13 +1,25 @@
 package model
 
-// State is the wave of activations for one sequence: every scratch buffer
-// of the forward pass and the KV cache, allocated once by NewState so that
-// Forward allocates nothing. A State belongs to one sequence and one
-// goroutine at a time.
+import "github.com/bitnet-go/bitnet/kvcache"
+
+// State is the wave of activations: every scratch buffer of the forward
+// pass for up to MaxBatch rows, allocated once so that Forward and
+// ForwardBatch allocate nothing. A State made by NewState also owns the KV
+// cache of one sequence (Forward); one made with StateOptions.Shared has no
+// cache of its own and runs batches of rows from sequences of a shared
+// kvcache.Pool (ForwardBatch). A State is used by one goroutine at a time.
 type State struct {
-	SeqLen   int // capacity of the KV cache in tokens
-	MaxBatch int // most tokens one forward step processes
-	Pos      int // tokens already in the KV cache
+	SeqLen   int // longest sequence in positions (own cache capacity; attention scratch)
+	MaxBatch int // most rows one forward step processes
+	Pos      int // positions in the own sequence's cache (Forward only)
+
+	pool   *kvcache.Pool  // own cache (nil when shared)
+	seq    *kvcache.Seq   // own sequence (nil when shared)
+	batch  Batch          // (MaxBatch) rows of Forward's steps
+	rowSeq []*kvcache.Seq // (MaxBatch) sequence of each row of the current step
+	rowPos []int          // (MaxBatch) position of each row
+	rowOut []int          // (MaxBatch) rows whose logits the step returns
+	battn  batchAttentionJob
 
 	x      []float32 // (MaxBatch, Dim) residual stream
 	xb     []float32 // (MaxBatch, max(Dim, QDim)) normed input / attention output
@@ -18,6 +30,8 @@ type State struct {
 	out    []float32 // (MaxBatch, Dim) projection outputs added to x
 	xq     []int8    // (MaxBatch, maxK) int8 activations
 	xs     []float32 // (MaxBatch) per-token activation scales (I2_S)
+	xsum   []int32   // (MaxBatch) per-token Σ q of the int8 activations (I2_S)
+	iacc   []int32   // (threads, MaxBatch·i2sRowBlock) integer dot products
 	xd     []float32 // (MaxBatch, maxK/256) per-block scales (Q8_K, TQ types)
 	rope   []float32 // (MaxBatch, NRot) cos/sin pairs per position
 	att    []float32 // (threads, SeqLen) attention scores per worker
@@ -33,11 +47,38 @@ type State struct {
 	head headJob
 }
 
-// NewState allocates the buffers for a sequence of up to seqLen tokens
-// processed in steps of at most maxBatch tokens. seqLen <= 0 means the
-// model's training context; it may not exceed it.
+// StateOptions configure NewStateOpts.
+type StateOptions struct {
+	SeqLen    int          // longest sequence; <= 0 means the training context
+	MaxBatch  int          // rows per step (default 64)
+	KVType    kvcache.Type // element type of the own cache
+	BlockSize int          // positions per block of the own cache (default 16)
+	Shared    bool         // no own cache: only ForwardBatch with sequences of a shared pool
+}
+
+// NewState allocates the buffers and an f16 KV cache for one sequence of up
+// to seqLen tokens processed in steps of at most maxBatch tokens. seqLen <=
+// 0 means the model's training context; it may not exceed it.
 func (m *Model) NewState(seqLen, maxBatch int) (*State, error) {
+	return m.NewStateOpts(StateOptions{SeqLen: seqLen, MaxBatch: maxBatch})
+}
+
+// DefaultBlockSize is the KV block size of a State's own cache.
+const DefaultBlockSize = 16
+
+// KVConfig is the shape of a KV pool for this model.
+func (m *Model) KVConfig(blockSize, blocks int, typ kvcache.Type) kvcache.Config {
 	c := m.Config
+	return kvcache.Config{Layers: c.NLayers, KVHeads: c.NKVHeads, HeadDim: c.HeadDim, BlockSize: blockSize, Blocks: blocks, Type: typ}
+}
+
+// NewStateOpts allocates a State as o describes.
+func (m *Model) NewStateOpts(o StateOptions) (*State, error) {
+	c := m.Config
+	seqLen, maxBatch := o.SeqLen, o.MaxBatch
+	if maxBatch <= 0 {
+		maxBatch = 64
+	}
 	if seqLen <= 0 {
 		seqLen = c.SeqLen
 	}
@@ -60,6 +101,8 @@ func (m *Model) NewState(seqLen, maxBatch int) (*State, error) {
 		out:      make([]float32, maxBatch*c.Dim),
 		xq:       make([]int8, maxBatch*maxK),
 		xs:       make([]float32, maxBatch),
+		xsum:     make([]int32, maxBatch),
+		iacc:     make([]int32, threads*maxBatch*i2sRowBlock),
 		xd:       make([]float32, maxBatch*(maxK/256+1)),
 		rope:     make([]float32, maxBatch*c.NRot),
 		att:      make([]float32, threads*seqLen),
@@ -67,32 +110,47 @@ func (m *Model) NewState(seqLen, maxBatch int) (*State, error) {
 		wt:       make([]int8, threads*maxK),
 		logits:   make([]float32, maxBatch*c.VocabSize),
 	}
-	s.keyCache = make([][]uint16, c.NLayers)
-	s.valueCache = make([][]uint16, c.NLayers)
-	for l := range c.NLayers {
-		s.keyCache[l] = make([]uint16, seqLen*c.KVDim)
-		s.valueCache[l] = make([]uint16, seqLen*c.KVDim)
+	s.rowSeq = make([]*kvcache.Seq, maxBatch)
+	s.rowPos = make([]int, maxBatch)
+	s.rowOut = make([]int, maxBatch)
+	s.batch = Batch{Tokens: make([]int32, 0, maxBatch), Seqs: make([]*kvcache.Seq, 0, maxBatch), Logits: make([]bool, 0, maxBatch)}
+	if !o.Shared {
+		bs := o.BlockSize
+		if bs <= 0 {
+			bs = DefaultBlockSize
+		}
+		pool, err := kvcache.NewPool(m.KVConfig(bs, (seqLen+bs-1)/bs, o.KVType))
+		if err != nil {
+			return nil, err
+		}
+		s.pool, s.seq = pool, pool.NewSeq(seqLen)
 	}
 	return s, nil
 }
 
-// Reset forgets the sequence so the State can start a new one.
-func (s *State) Reset() { s.Pos = 0 }
+// Reset forgets the own sequence so the State can start a new one.
+func (s *State) Reset() { s.Truncate(0) }
 
-// Truncate drops cached tokens from position n on, keeping the first n (a
-// shared prompt prefix, for instance). n must be in [0, Pos].
+// Truncate drops cached positions from n on, keeping the first n (a shared
+// conversation prefix, for instance). n must be in [0, Pos].
 func (s *State) Truncate(n int) {
+	if s.seq == nil {
+		panic("model: Truncate on a State without its own cache")
+	}
 	if n < 0 || n > s.Pos {
 		panic("model: Truncate out of range")
+	}
+	if err := s.seq.Truncate(n); err != nil {
+		panic(err) // the own pool never shares blocks, so no copy is needed
 	}
 	s.Pos = n
 }
 
-// KVBytes is the size of the KV cache in bytes.
+// KVBytes is the size of the own KV cache in bytes.
 func (s *State) KVBytes() int64 {
-	var n int64
-	for l := range s.keyCache {
-		n += int64(len(s.keyCache[l])+len(s.valueCache[l])) * 2
+	if s.pool == nil {
+		return 0
 	}
-	return n
+	c := s.pool.Config()
+	return int64(c.Blocks) * c.BlockBytes()
 }

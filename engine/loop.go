@@ -1,0 +1,232 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/bitnet-go/bitnet/model"
+)
+
+var errNonFinite = errors.New("engine: the model produced no finite logits")
+
+// plan decides how many rows each active sequence contributes to the next
+// step. work[i] is sequence i's pending tokens and decode[i] whether it is
+// past its prompt. Every decoding sequence gets one row, taken in turn from
+// start so that more decoders than rows share the steps fairly; prompts
+// then fill the remaining rows, at most chunk tokens each, in order. rows
+// receives the counts; the total is returned.
+func plan(work []int, decode []bool, maxRows, chunk, start int, rows []int) int {
+	n := len(work)
+	total := 0
+	for i := range rows[:n] {
+		rows[i] = 0
+	}
+	for k := range n {
+		i := (start + k) % n
+		if decode[i] && work[i] > 0 && total < maxRows {
+			rows[i] = 1
+			total++
+		}
+	}
+	for i := range n {
+		if decode[i] || total >= maxRows {
+			continue
+		}
+		take := min(work[i], chunk, maxRows-total)
+		rows[i] = take
+		total += take
+	}
+	return total
+}
+
+// loop is the scheduler goroutine.
+func (e *Engine) loop() {
+	defer close(e.done)
+	var waiting, active []*sequence
+	var steps int64
+	rows := make([]int, 0, e.cfg.MaxSeqs)
+	work := make([]int, 0, e.cfg.MaxSeqs)
+	decode := make([]bool, 0, e.cfg.MaxSeqs)
+	batch := &model.Batch{}
+	start := 0
+	lastBatch := 0
+
+	publish := func() {
+		e.stats.Store(&Stats{Queued: len(waiting) + len(e.incoming), Active: len(active), LastBatch: lastBatch, KV: e.pool.Stats(), Steps: steps})
+	}
+	failAll := func(err error) {
+		for _, s := range waiting {
+			s.finish("", err)
+		}
+		for _, s := range active {
+			s.finish("", err)
+		}
+		for {
+			select {
+			case s := <-e.incoming:
+				s.finish("", err)
+			default:
+				waiting, active = nil, nil
+				publish()
+				return
+			}
+		}
+	}
+
+	for {
+		// Intake: block when idle, otherwise take what has arrived.
+		if len(waiting) == 0 && len(active) == 0 {
+			publish()
+			select {
+			case s := <-e.incoming:
+				waiting = append(waiting, s)
+			case <-e.closed:
+				failAll(ErrClosed)
+				return
+			}
+		}
+	intake:
+		for {
+			select {
+			case s := <-e.incoming:
+				waiting = append(waiting, s)
+			default:
+				break intake
+			}
+		}
+		select {
+		case <-e.closed:
+			failAll(ErrClosed)
+			return
+		default:
+		}
+
+		// Drop cancelled requests; their blocks return at once.
+		waiting = dropCancelled(waiting)
+		active = dropCancelled(active)
+
+		// Admit in arrival order while sequences and KV blocks allow.
+		for len(waiting) > 0 && len(active) < e.cfg.MaxSeqs {
+			if !e.admit(waiting[0]) {
+				break
+			}
+			active = append(active, waiting[0])
+			waiting = waiting[1:]
+		}
+		if len(active) == 0 {
+			publish()
+			if len(waiting) > 0 {
+				// Nothing fits yet and nothing runs: the head request
+				// needs more blocks than the pool has in total.
+				s := waiting[0]
+				waiting = waiting[1:]
+				s.finish("", fmt.Errorf("engine: the request needs more KV cache than the budget holds (%d blocks of %d tokens)", e.pool.Config().Blocks, e.pool.Config().BlockSize))
+			}
+			continue
+		}
+
+		// Plan and run one step.
+		rows, work, decode = rows[:len(active)], work[:len(active)], decode[:len(active)]
+		for i, s := range active {
+			work[i], decode[i] = s.pending(), s.decoding()
+		}
+		total := plan(work, decode, e.cfg.MaxBatch, e.cfg.PrefillChunk, start, rows)
+		start++
+		batch.Tokens, batch.Seqs, batch.Logits = batch.Tokens[:0], batch.Seqs[:0], batch.Logits[:0]
+		for i, s := range active {
+			if rows[i] == 0 {
+				continue
+			}
+			from := s.kv.Len()
+			for r := range rows[i] {
+				batch.Tokens = append(batch.Tokens, s.tokens[from+r])
+				batch.Seqs = append(batch.Seqs, s.kv)
+				batch.Logits = append(batch.Logits, r == rows[i]-1 && from+rows[i] == len(s.tokens))
+			}
+		}
+		t0 := time.Now()
+		logits, err := e.forward(batch)
+		steps++
+		lastBatch = total
+		if e.OnStep != nil {
+			e.OnStep(total, len(active), time.Since(t0))
+		}
+		if err != nil {
+			// The step failed as a whole: fail the sequences in it, keep going.
+			kept := active[:0]
+			for i, s := range active {
+				if rows[i] > 0 {
+					s.finish("", err)
+				} else {
+					kept = append(kept, s)
+				}
+			}
+			active = kept
+			publish()
+			continue
+		}
+
+		// Sample for every sequence whose last pending token was computed.
+		V := e.m.Config.VocabSize
+		out := 0
+		kept := active[:0]
+		for i, s := range active {
+			if rows[i] == 0 || s.kv.Len() < len(s.tokens) {
+				kept = append(kept, s)
+				continue
+			}
+			if !s.published {
+				s.kv.Publish(s.tokens[:len(s.req.Prompt)])
+				s.published = true
+			}
+			done := s.accept(e, logits[out*V:(out+1)*V])
+			out++
+			if !done {
+				kept = append(kept, s)
+			}
+		}
+		active = kept
+		publish()
+	}
+}
+
+// forward runs one step, turning a panic into an error so that one bad
+// step fails its sequences, not the server.
+func (e *Engine) forward(b *model.Batch) (logits []float32, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("engine: forward step panicked: %v", r)
+		}
+	}()
+	return e.m.ForwardBatch(e.st, b)
+}
+
+// admit gives s its KV sequence: shared prefix blocks plus blocks for the
+// rest of the prompt and every token it may generate, so that a running
+// sequence never runs out of cache. It reports false (taking nothing) when
+// the pool cannot hold that now.
+func (e *Engine) admit(s *sequence) bool {
+	total := len(s.req.Prompt) + s.req.MaxTokens
+	s.kv = e.pool.NewSeq(total)
+	s.cached = s.kv.AttachPrefix(s.req.Prompt)
+	if err := s.kv.Reserve(total - s.cached); err != nil {
+		s.kv.Free()
+		s.cached = 0
+		return false
+	}
+	return true
+}
+
+func dropCancelled(seqs []*sequence) []*sequence {
+	kept := seqs[:0]
+	for _, s := range seqs {
+		if err := s.ctx.Err(); err != nil {
+			s.finish("", err)
+			continue
+		}
+		kept = append(kept, s)
+	}
+	clear(seqs[len(kept):])
+	return kept
+}

@@ -1,0 +1,343 @@
+//go:build !noasm
+
+// Hand-written: avo (github.com/mmcloughlin/avo) is not in this module's
+// dependency set and the build has no network access to add it, so these
+// kernels are written directly; each TEXT block's comment gives the Go loop
+// it implements (see i2s_generic.go). go vet's asmdecl checks the frames.
+//
+// I2_S layout (spec §2.4): a block of 128 elements is 32 bytes; byte p holds
+// the codes of elements p, p+32, p+64, p+96 in bit pairs 7:6, 5:4, 3:2, 1:0.
+//
+// AVX-512 decoding: broadcast the 32 bytes to both 256-bit halves of a zmm,
+// shift the low half right by 6 and the high half by 4 (VPSRLVQ with a
+// per-lane count vector), mask with 0x03: the zmm now holds the codes of
+// elements 0..63 in element order, matching a plain 64-byte load of q. A
+// second shift (2, 0) gives elements 64..127. VPDPBUSD multiplies the
+// unsigned codes by the signed activations and adds groups of four into
+// int32 lanes: Σ c·q with no overflow (|Σ| ≤ 2·128·K).
+
+#include "textflag.h"
+
+DATA i2sShiftA<>+0(SB)/8, $6
+DATA i2sShiftA<>+8(SB)/8, $6
+DATA i2sShiftA<>+16(SB)/8, $6
+DATA i2sShiftA<>+24(SB)/8, $6
+DATA i2sShiftA<>+32(SB)/8, $4
+DATA i2sShiftA<>+40(SB)/8, $4
+DATA i2sShiftA<>+48(SB)/8, $4
+DATA i2sShiftA<>+56(SB)/8, $4
+GLOBL i2sShiftA<>(SB), RODATA|NOPTR, $64
+
+DATA i2sShiftB<>+0(SB)/8, $2
+DATA i2sShiftB<>+8(SB)/8, $2
+DATA i2sShiftB<>+16(SB)/8, $2
+DATA i2sShiftB<>+24(SB)/8, $2
+DATA i2sShiftB<>+32(SB)/8, $0
+DATA i2sShiftB<>+40(SB)/8, $0
+DATA i2sShiftB<>+48(SB)/8, $0
+DATA i2sShiftB<>+56(SB)/8, $0
+GLOBL i2sShiftB<>(SB), RODATA|NOPTR, $64
+
+DATA i2sMask3<>+0(SB)/4, $0x03030303
+GLOBL i2sMask3<>(SB), RODATA|NOPTR, $4
+
+DATA i2sOnes16<>+0(SB)/4, $0x00010001
+GLOBL i2sOnes16<>(SB), RODATA|NOPTR, $4
+
+// HSUMZ adds the 16 int32 lanes of zmm Z (Y, X its lower parts) and stores
+// the sum at dst. Clobbers Y31/X31.
+#define HSUMZ(Z, Y, X, dst) \
+	VEXTRACTI64X4 $1, Z, Y31; \
+	VPADDD        Y31, Y, Y; \
+	VEXTRACTI32X4 $1, Y, X31; \
+	VPADDD        X31, X, X; \
+	VPSHUFD       $0x4e, X, X31; \
+	VPADDD        X31, X, X; \
+	VPSHUFD       $0xb1, X, X31; \
+	VPADDD        X31, X, X; \
+	VMOVD         X, dst
+
+// HSUMY adds the 8 int32 lanes of ymm Y and stores the sum at dst.
+// Clobbers X15.
+#define HSUMY(Y, X, dst) \
+	VEXTRACTI128 $1, Y, X15; \
+	VPADDD       X15, X, X; \
+	VPSHUFD      $0x4e, X, X15; \
+	VPADDD       X15, X, X; \
+	VPSHUFD      $0xb1, X, X15; \
+	VPADDD       X15, X, X; \
+	VMOVD        X, dst
+
+// DECODE2 decodes the 128 codes of the block at mem into ZA (elements
+// 0..63) and ZB (64..127), using the constants in Z28, Z29, Z30.
+#define DECODE2(mem, ZT, ZA, ZB) \
+	VBROADCASTI64X4 mem, ZT; \
+	VPSRLVQ         Z28, ZT, ZA; \
+	VPSRLVQ         Z29, ZT, ZB; \
+	VPANDD          Z30, ZA, ZA; \
+	VPANDD          Z30, ZB, ZB
+
+#define VNNICONSTS \
+	VMOVDQU64    i2sShiftA<>(SB), Z28; \
+	VMOVDQU64    i2sShiftB<>(SB), Z29; \
+	VPBROADCASTD i2sMask3<>(SB), Z30
+
+// func i2sDot1VNNI(w *byte, q *int8, nblk int) int32
+//
+//	for k := range 128·nblk { acc += int32(code(w, k)) * int32(q[k]) }
+TEXT ·i2sDot1VNNI(SB), NOSPLIT, $0-28
+	MOVQ w+0(FP), SI
+	MOVQ q+8(FP), DI
+	MOVQ nblk+16(FP), CX
+	VNNICONSTS
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	TESTQ  CX, CX
+	JZ     dot1done
+
+dot1loop:
+	DECODE2((SI), Z8, Z9, Z10)
+	VPDPBUSD (DI), Z9, Z0
+	VPDPBUSD 64(DI), Z10, Z1
+	ADDQ     $32, SI
+	ADDQ     $128, DI
+	DECQ     CX
+	JNZ      dot1loop
+
+dot1done:
+	VPADDD Z1, Z0, Z0
+	HSUMZ(Z0, Y0, X0, ret+24(FP))
+	VZEROUPPER
+	RET
+
+// func i2sDot4VNNI(w *byte, stride int, q *int8, nblk int, out *[4]int32)
+//
+//	for i := range 4 { for k := range 128·nblk { out[i] += code(w[i·stride:], k) · q[k] } }
+TEXT ·i2sDot4VNNI(SB), NOSPLIT, $0-40
+	MOVQ w+0(FP), SI
+	MOVQ stride+8(FP), BX
+	MOVQ q+16(FP), DI
+	MOVQ nblk+24(FP), CX
+	MOVQ out+32(FP), DX
+	LEAQ (SI)(BX*2), R8
+	VNNICONSTS
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	TESTQ  CX, CX
+	JZ     dot4done
+
+dot4loop:
+	VMOVDQU64 (DI), Z20
+	VMOVDQU64 64(DI), Z21
+	DECODE2((SI), Z8, Z9, Z10)
+	DECODE2((SI)(BX*1), Z11, Z12, Z13)
+	DECODE2((R8), Z14, Z15, Z16)
+	DECODE2((R8)(BX*1), Z17, Z18, Z19)
+	VPDPBUSD  Z20, Z9, Z0
+	VPDPBUSD  Z21, Z10, Z1
+	VPDPBUSD  Z20, Z12, Z2
+	VPDPBUSD  Z21, Z13, Z3
+	VPDPBUSD  Z20, Z15, Z4
+	VPDPBUSD  Z21, Z16, Z5
+	VPDPBUSD  Z20, Z18, Z6
+	VPDPBUSD  Z21, Z19, Z7
+	ADDQ      $32, SI
+	ADDQ      $32, R8
+	ADDQ      $128, DI
+	DECQ      CX
+	JNZ       dot4loop
+
+dot4done:
+	VPADDD Z1, Z0, Z0
+	VPADDD Z3, Z2, Z2
+	VPADDD Z5, Z4, Z4
+	VPADDD Z7, Z6, Z6
+	HSUMZ(Z0, Y0, X0, 0(DX))
+	HSUMZ(Z2, Y2, X2, 4(DX))
+	HSUMZ(Z4, Y4, X4, 8(DX))
+	HSUMZ(Z6, Y6, X6, 12(DX))
+	VZEROUPPER
+	RET
+
+// TOKEN4 multiplies the four decoded rows (Z16..Z23) by the activations of
+// one token at mem and adds into the accumulators a0..a3 (rows 0..3).
+#define TOKEN4(mem0, mem1, a0, a1, a2, a3) \
+	VMOVDQU64 mem0, Z24; \
+	VMOVDQU64 mem1, Z25; \
+	VPDPBUSD  Z24, Z16, a0; \
+	VPDPBUSD  Z24, Z18, a1; \
+	VPDPBUSD  Z24, Z20, a2; \
+	VPDPBUSD  Z24, Z22, a3; \
+	VPDPBUSD  Z25, Z17, a0; \
+	VPDPBUSD  Z25, Z19, a1; \
+	VPDPBUSD  Z25, Z21, a2; \
+	VPDPBUSD  Z25, Z23, a3
+
+// func i2sTile4x4VNNI(w *byte, wstride int, q *int8, qstride int, nblk int, out *[16]int32)
+//
+//	for i := range 4 { for j := range 4 { for k := range 128·nblk {
+//		out[4i+j] += code(w[i·wstride:], k) · q[j·qstride+k] } } }
+//
+// Accumulator Z(4i+j) holds row i × token j.
+TEXT ·i2sTile4x4VNNI(SB), NOSPLIT, $0-48
+	MOVQ w+0(FP), SI
+	MOVQ wstride+8(FP), BX
+	MOVQ q+16(FP), DI
+	MOVQ qstride+24(FP), R9
+	MOVQ nblk+32(FP), CX
+	MOVQ out+40(FP), DX
+	LEAQ (SI)(BX*2), R8
+	LEAQ (DI)(R9*2), R10
+	VNNICONSTS
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	TESTQ  CX, CX
+	JZ     tiledone
+
+tileloop:
+	DECODE2((SI), Z26, Z16, Z17)
+	DECODE2((SI)(BX*1), Z27, Z18, Z19)
+	DECODE2((R8), Z26, Z20, Z21)
+	DECODE2((R8)(BX*1), Z27, Z22, Z23)
+	TOKEN4((DI), 64(DI), Z0, Z4, Z8, Z12)
+	TOKEN4((DI)(R9*1), 64(DI)(R9*1), Z1, Z5, Z9, Z13)
+	TOKEN4((R10), 64(R10), Z2, Z6, Z10, Z14)
+	TOKEN4((R10)(R9*1), 64(R10)(R9*1), Z3, Z7, Z11, Z15)
+	ADDQ $32, SI
+	ADDQ $32, R8
+	ADDQ $128, DI
+	ADDQ $128, R10
+	DECQ CX
+	JNZ  tileloop
+
+tiledone:
+	HSUMZ(Z0, Y0, X0, 0(DX))
+	HSUMZ(Z1, Y1, X1, 4(DX))
+	HSUMZ(Z2, Y2, X2, 8(DX))
+	HSUMZ(Z3, Y3, X3, 12(DX))
+	HSUMZ(Z4, Y4, X4, 16(DX))
+	HSUMZ(Z5, Y5, X5, 20(DX))
+	HSUMZ(Z6, Y6, X6, 24(DX))
+	HSUMZ(Z7, Y7, X7, 28(DX))
+	HSUMZ(Z8, Y8, X8, 32(DX))
+	HSUMZ(Z9, Y9, X9, 36(DX))
+	HSUMZ(Z10, Y10, X10, 40(DX))
+	HSUMZ(Z11, Y11, X11, 44(DX))
+	HSUMZ(Z12, Y12, X12, 48(DX))
+	HSUMZ(Z13, Y13, X13, 52(DX))
+	HSUMZ(Z14, Y14, X14, 56(DX))
+	HSUMZ(Z15, Y15, X15, 60(DX))
+	VZEROUPPER
+	RET
+
+// AVX2: four 32-byte shifts/masks give the codes of elements 0..31, 32..63,
+// 64..95, 96..127; VPMADDUBSW (u8 codes × s8 q, pairs ≤ 512 in int16, four
+// of them ≤ 2048) then VPMADDWD by ones widens to int32.
+
+// ROWAVX2 accumulates Σ c·q of one block of the row at mem into acc, with
+// the block's activations in Y4..Y7, mask in Y13 and int16 ones in Y14.
+#define ROWAVX2(mem, acc) \
+	VMOVDQU    mem, Y8; \
+	VPSRLW     $6, Y8, Y9; \
+	VPAND      Y13, Y9, Y9; \
+	VPMADDUBSW Y4, Y9, Y10; \
+	VPSRLW     $4, Y8, Y9; \
+	VPAND      Y13, Y9, Y9; \
+	VPMADDUBSW Y5, Y9, Y11; \
+	VPSRLW     $2, Y8, Y9; \
+	VPAND      Y13, Y9, Y9; \
+	VPMADDUBSW Y6, Y9, Y12; \
+	VPAND      Y13, Y8, Y9; \
+	VPMADDUBSW Y7, Y9, Y9; \
+	VPADDW     Y11, Y10, Y10; \
+	VPADDW     Y12, Y9, Y9; \
+	VPADDW     Y9, Y10, Y10; \
+	VPMADDWD   Y14, Y10, Y10; \
+	VPADDD     Y10, acc, acc
+
+#define LOADQAVX2 \
+	VMOVDQU (DI), Y4; \
+	VMOVDQU 32(DI), Y5; \
+	VMOVDQU 64(DI), Y6; \
+	VMOVDQU 96(DI), Y7
+
+// func i2sDot1AVX2(w *byte, q *int8, nblk int) int32
+TEXT ·i2sDot1AVX2(SB), NOSPLIT, $0-28
+	MOVQ         w+0(FP), SI
+	MOVQ         q+8(FP), DI
+	MOVQ         nblk+16(FP), CX
+	VPBROADCASTD i2sMask3<>(SB), Y13
+	VPBROADCASTD i2sOnes16<>(SB), Y14
+	VPXOR        Y0, Y0, Y0
+	TESTQ        CX, CX
+	JZ           a1done
+
+a1loop:
+	LOADQAVX2
+	ROWAVX2((SI), Y0)
+	ADDQ $32, SI
+	ADDQ $128, DI
+	DECQ CX
+	JNZ  a1loop
+
+a1done:
+	HSUMY(Y0, X0, ret+24(FP))
+	VZEROUPPER
+	RET
+
+// func i2sDot4AVX2(w *byte, stride int, q *int8, nblk int, out *[4]int32)
+TEXT ·i2sDot4AVX2(SB), NOSPLIT, $0-40
+	MOVQ         w+0(FP), SI
+	MOVQ         stride+8(FP), BX
+	MOVQ         q+16(FP), DI
+	MOVQ         nblk+24(FP), CX
+	MOVQ         out+32(FP), DX
+	LEAQ         (SI)(BX*2), R8
+	VPBROADCASTD i2sMask3<>(SB), Y13
+	VPBROADCASTD i2sOnes16<>(SB), Y14
+	VPXOR        Y0, Y0, Y0
+	VPXOR        Y1, Y1, Y1
+	VPXOR        Y2, Y2, Y2
+	VPXOR        Y3, Y3, Y3
+	TESTQ        CX, CX
+	JZ           a4done
+
+a4loop:
+	LOADQAVX2
+	ROWAVX2((SI), Y0)
+	ROWAVX2((SI)(BX*1), Y1)
+	ROWAVX2((R8), Y2)
+	ROWAVX2((R8)(BX*1), Y3)
+	ADDQ $32, SI
+	ADDQ $32, R8
+	ADDQ $128, DI
+	DECQ CX
+	JNZ  a4loop
+
+a4done:
+	HSUMY(Y0, X0, 0(DX))
+	HSUMY(Y1, X1, 4(DX))
+	HSUMY(Y2, X2, 8(DX))
+	HSUMY(Y3, X3, 12(DX))
+	VZEROUPPER
+	RET
