@@ -11,6 +11,8 @@ type encodeState struct {
 	words, tmp      []span
 	syms            []symbol
 	queue           []bigram
+	spmSyms         []spmSymbol
+	spmQueue        []spmBigram
 }
 
 var encodeStates = sync.Pool{New: func() any { return new(encodeState) }}
@@ -31,7 +33,12 @@ type fragment struct {
 // occurrences of control, user-defined and unknown token texts (such as
 // "<|eot_id|>") become those tokens; otherwise all text is ordinary text.
 // Encode never appends EOS. Invalid UTF-8 is encoded byte by byte, so
-// Decode(Encode(s)) == s for every s without special-token texts.
+// Decode(Encode(s)) == s for every s without special-token texts (and, for
+// SentencePiece, without U+2581 '▁', which decodes as a space).
+//
+// A SentencePiece vocabulary with AddSpacePrefix prepends a space to the
+// text, and to each text fragment that follows a special token, as
+// llama.cpp does; Decode drops the first of these spaces again.
 func (t *Tokenizer) Encode(text string, addBOS, parseSpecial bool) []int32 {
 	return t.AppendEncode(nil, text, addBOS, parseSpecial)
 }
@@ -43,7 +50,9 @@ func (t *Tokenizer) AppendEncode(dst []int32, text string, addBOS, parseSpecial 
 		dst = append(dst, t.bos)
 	}
 	st := encodeStates.Get().(*encodeState)
-	if parseSpecial {
+	if t.spm != nil {
+		dst = t.appendEncodeSPM(dst, text, parseSpecial, st)
+	} else if parseSpecial {
 		st.frags = t.partition(text, st)
 		for _, f := range st.frags {
 			if f.id >= 0 {
@@ -55,7 +64,7 @@ func (t *Tokenizer) AppendEncode(dst []int32, text string, addBOS, parseSpecial 
 	} else {
 		dst = t.encodeText(dst, text, st)
 	}
-	if max(cap(st.words), cap(st.tmp), cap(st.frags), cap(st.tmpFrags), cap(st.syms), cap(st.queue)) > maxPooledScratch {
+	if max(cap(st.words), cap(st.tmp), cap(st.frags), cap(st.tmpFrags), cap(st.syms), cap(st.queue), cap(st.spmSyms), cap(st.spmQueue)) > maxPooledScratch {
 		*st = encodeState{}
 	}
 	encodeStates.Put(st)

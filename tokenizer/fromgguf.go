@@ -18,6 +18,7 @@ const (
 	keyMerges = "tokenizer.ggml.merges"
 	keyAddBOS = "tokenizer.ggml.add_bos_token"
 	keyAddEOS = "tokenizer.ggml.add_eos_token"
+	keySpace  = "tokenizer.ggml.add_space_prefix"
 )
 
 // Options adjust FromGGUF.
@@ -33,6 +34,12 @@ type Options struct {
 // A missing tokenizer.ggml.add_bos_token means true for the Llama-3
 // pre-tokenizer family (as in llama.cpp) and false otherwise. Errors name
 // the file and the key.
+//
+// A SentencePiece ("llama") vocabulary takes llama.cpp's defaults for
+// missing keys (spec §5.1): BOS 1, EOS 2, UNK 0, add_bos_token and
+// add_space_prefix true; tokenizer.ggml.pre and Options.Pre are ignored.
+// FromGGUF reads only metadata, so vocabulary-only files (llama.cpp's
+// ggml-vocab-*.gguf, which hold no tensors) work.
 func FromGGUF(f *gguf.File, opt Options) (*Tokenizer, error) {
 	v := Vocab{BOS: -1, EOS: -1, EOT: -1, UNK: -1, PAD: -1}
 	var err error
@@ -44,6 +51,10 @@ func FromGGUF(f *gguf.File, opt Options) (*Tokenizer, error) {
 	}
 	if v.Tokens, err = f.Strings(keyTokens); err != nil {
 		return nil, fmt.Errorf("tokenizer: %w", err)
+	}
+	spm := v.Model == "llama"
+	if spm {
+		v.BOS, v.EOS, v.UNK = 1, 2, 0
 	}
 
 	// Optional keys: a missing one leaves the zero value.
@@ -83,20 +94,27 @@ func FromGGUF(f *gguf.File, opt Options) (*Tokenizer, error) {
 		}
 		*s.dst = int32(id)
 	}
+	space, err := f.Bool(keySpace)
+	optional(err)
+	v.NoSpacePrefix = err == nil && !space
 	if firstErr != nil {
 		return nil, fmt.Errorf("tokenizer: %w", firstErr)
 	}
 
-	if opt.Pre != "" {
-		v.Pre = opt.Pre
-	}
-	pre, _, err := parsePre(v.Pre)
-	if err != nil {
-		return nil, fmt.Errorf("%w (%s)", err, f.Name)
+	defaultBOS := spm // llama.cpp's default for SPM
+	if !spm {
+		if opt.Pre != "" {
+			v.Pre = opt.Pre
+		}
+		pre, _, err := parsePre(v.Pre)
+		if err != nil {
+			return nil, fmt.Errorf("%w (%s)", err, f.Name)
+		}
+		defaultBOS = pre == preLlama3 // llama.cpp's default for the llama3 family
 	}
 	v.AddBOS, err = f.Bool(keyAddBOS)
 	if errors.Is(err, gguf.ErrKeyNotFound) {
-		v.AddBOS = pre == preLlama3 // llama.cpp's default for the llama3 family
+		v.AddBOS = defaultBOS
 	} else if err != nil {
 		return nil, fmt.Errorf("tokenizer: %w", err)
 	}

@@ -112,13 +112,51 @@ func TestFromGGUFKeys(t *testing.T) {
 		t.Errorf("keys: pre %q, AddBOS %v, AddEOS %v, BOS %d, EOS %d", tok.PreTokenizer(), tok.AddBOS(), tok.AddEOS(), tok.BOS(), tok.EOS())
 	}
 
+	// SentencePiece: llama.cpp's defaults (BOS 1, EOS 2, UNK 0, add_bos,
+	// add_space_prefix), and tokenizer.ggml.pre is ignored.
+	tok, err = FromGGUF(writeGGUF(t, func(w *gguf.Writer) {
+		w.AddString(keyModel, "llama")
+		w.AddStrings(keyTokens, []string{"<unk>", "<s>", "</s>", "▁a"})
+		w.AddString(keyPre, "qwen2")
+	}), Options{Pre: "bogus"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.Model() != "llama" || !tok.AddBOS() || !tok.AddSpacePrefix() || tok.BOS() != 1 || tok.EOS() != 2 || tok.UNK() != 0 {
+		t.Errorf("spm defaults: model %q, AddBOS %v, AddSpacePrefix %v, BOS %d, EOS %d, UNK %d",
+			tok.Model(), tok.AddBOS(), tok.AddSpacePrefix(), tok.BOS(), tok.EOS(), tok.UNK())
+	}
+	if got := tok.Encode("a", true, false); !slices.Equal(got, []int32{1, 3}) {
+		t.Errorf("spm: Encode(\"a\") = %v, want [1 3]", got)
+	}
+	tok, err = FromGGUF(writeGGUF(t, func(w *gguf.Writer) {
+		w.AddString(keyModel, "llama")
+		w.AddStrings(keyTokens, []string{"<unk>", "<s>", "</s>", "▁a", "a"})
+		w.AddBool(keySpace, false)
+		w.AddBool(keyAddBOS, false)
+	}), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.AddBOS() || tok.AddSpacePrefix() {
+		t.Errorf("spm keys: AddBOS %v, AddSpacePrefix %v", tok.AddBOS(), tok.AddSpacePrefix())
+	}
+	if got := tok.Encode("a", false, false); !slices.Equal(got, []int32{4}) {
+		t.Errorf("spm without space prefix: Encode(\"a\") = %v, want [4]", got)
+	}
+
 	errTests := []struct {
 		name string
 		add  func(w *gguf.Writer)
 		want string
 	}{
 		{"no model", func(w *gguf.Writer) { w.AddStrings(keyTokens, tokens) }, keyModel},
-		{"spm", func(w *gguf.Writer) { w.AddString(keyModel, "llama"); w.AddStrings(keyTokens, tokens) }, "SentencePiece"},
+		{"spm space type", func(w *gguf.Writer) {
+			w.AddString(keyModel, "llama")
+			w.AddStrings(keyTokens, tokens)
+			w.AddUint32(keySpace, 1)
+		}, keySpace},
+		{"spm bos default", func(w *gguf.Writer) { w.AddString(keyModel, "llama"); w.AddStrings(keyTokens, tokens[:1]) }, "bos id 1"},
 		{"no tokens", func(w *gguf.Writer) { w.AddString(keyModel, "gpt2") }, keyTokens},
 		{"pre", func(w *gguf.Writer) { minimal(w); w.AddString(keyPre, "qwen2") }, `"qwen2"`},
 		{"pre type", func(w *gguf.Writer) { minimal(w); w.AddUint32(keyPre, 1) }, keyPre},

@@ -232,6 +232,36 @@ func splitPunct(s string, off int, dst []span) []span {
 	})
 }
 
+// splitPunctTick is splitPunct with '`' in the class, the first regex of
+// the "falcon" and "falcon3" cascades: [\p{P}\$\+<=>\^~\|`]+.
+func splitPunctTick(s string, off int, dst []span) []span {
+	return splitRuns(s, off, dst, func(r rune) bool {
+		if r < utf8.RuneSelf {
+			return r > ' ' && r < 0x7F && asciiClass[r] == classOther
+		}
+		return r != utf8.RuneError && unicode.IsPunct(r)
+	})
+}
+
+// splitDigits appends the pieces of s under [0-9]: each ASCII digit on its
+// own, and the runs between them.
+func splitDigits(s string, off int, dst []span) []span {
+	lo := 0
+	for i := 0; i < len(s); i++ {
+		if isDigit(s[i]) {
+			if i > lo {
+				dst = append(dst, span{off + lo, off + i})
+			}
+			dst = append(dst, span{off + i, off + i + 1})
+			lo = i + 1
+		}
+	}
+	if lo < len(s) {
+		dst = append(dst, span{off + lo, off + len(s)})
+	}
+	return dst
+}
+
 // splitNumbers appends the pieces of s under \p{N}+: runs of numbers and the
 // gaps between them.
 func splitNumbers(s string, off int, dst []span) []span {
@@ -289,6 +319,21 @@ type splitter func(s string, off int, dst []span) []span
 // regex re-splits every piece the previous one produced.
 var defaultCascade = []splitter{splitPunct, splitGPT2, splitNumbers, splitDigits3}
 
+// falconCascade is llama.cpp's "falcon" pre-tokenizer:
+//
+//	[\p{P}\$\+<=>\^~\|`]+
+//	's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)
+//	[0-9][0-9][0-9]
+var falconCascade = []splitter{splitPunctTick, splitGPT2, splitDigits3}
+
+// falcon3Cascade is bitnet.cpp's "falcon3" and "falcon_e" pre-tokenizer
+// (spec §5.5): like "falcon", but digits are split one by one.
+//
+//	[\p{P}\$\+<=>\^~\|`]+
+//	's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)
+//	[0-9]
+var falcon3Cascade = []splitter{splitPunctTick, splitGPT2, splitDigits}
+
 // pretokenize appends the words of fragment s to dst, using tmp as scratch
 // for the cascade; it returns both buffers for reuse.
 func (t *Tokenizer) pretokenize(s string, dst, tmp []span) ([]span, []span) {
@@ -298,9 +343,16 @@ func (t *Tokenizer) pretokenize(s string, dst, tmp []span) ([]span, []span) {
 	case preGPT2:
 		return splitGPT2(s, 0, dst), tmp
 	}
+	cascade := defaultCascade
+	switch t.pre {
+	case preFalcon:
+		cascade = falconCascade
+	case preFalcon3:
+		cascade = falcon3Cascade
+	}
 	base := len(dst)
 	dst = append(dst, span{0, len(s)})
-	for _, split := range defaultCascade {
+	for _, split := range cascade {
 		tmp = append(tmp[:0], dst[base:]...)
 		dst = dst[:base]
 		for _, p := range tmp {

@@ -167,7 +167,6 @@ func TestNewErrors(t *testing.T) {
 		mutate func(*Vocab)
 		want   string
 	}{
-		{"spm", func(v *Vocab) { v.Model = "llama" }, `model "llama" (SentencePiece) not supported yet`},
 		{"model", func(v *Vocab) { v.Model = "bert" }, `model "bert"`},
 		{"pre", func(v *Vocab) { v.Pre = "qwen2" }, `pre-tokenizer "qwen2"`},
 		{"empty", func(v *Vocab) { v.Tokens = nil }, "empty vocabulary"},
@@ -238,7 +237,7 @@ func randomText(r *rand.Rand, n int) string {
 func TestRoundTrip(t *testing.T) {
 	base := llama3Tokenizer(t)
 	toks := map[string]*Tokenizer{"llama3": base, "kjv-tiny": kjvTokenizer(t)}
-	for _, pre := range []preKind{preDefault, preGPT2} {
+	for _, pre := range []preKind{preDefault, preGPT2, preFalcon, preFalcon3} {
 		tok := *base
 		tok.pre, tok.ignoreMerges = pre, false
 		toks[tok.PreTokenizer()] = &tok
@@ -384,7 +383,7 @@ func FuzzEncode(f *testing.F) {
 	}
 	tok := llama3Tokenizer(f)
 	toks := []*Tokenizer{tok}
-	for _, pre := range []preKind{preDefault, preGPT2} {
+	for _, pre := range []preKind{preDefault, preGPT2, preFalcon, preFalcon3} {
 		other := *tok
 		other.pre, other.ignoreMerges = pre, false
 		toks = append(toks, &other)

@@ -142,6 +142,16 @@ func TestPreTokenizers(t *testing.T) {
 		{preDefault, "x٣٤٥٦", []string{"x", "٣٤٥٦"}},
 		{preDefault, "ab12c", []string{"ab", "12", "c"}},
 		{preDefault, "  hi \n", []string{" ", " hi", " \n"}},
+
+		// "falcon": '`' joins the punctuation class; groups of three digits.
+		{preFalcon, "a`b 12345", []string{"a", "`", "b", " ", "123", "45"}},
+		{preFalcon, "3.14159", []string{"3", ".", "141", "59"}},
+		{preFalcon, "x٣٤٥٦", []string{"x", "٣٤٥٦"}},
+		// "falcon3" / "falcon_e" (spec §5.5): ASCII digits one by one.
+		{preFalcon3, "x 2024!", []string{"x", " ", "2", "0", "2", "4", "!"}},
+		{preFalcon3, "a``b", []string{"a", "``", "b"}},
+		{preFalcon3, "don't", []string{"don", "'", "t"}},
+		{preFalcon3, "x٣٤٥٦ 7y", []string{"x", "٣٤٥٦", " ", "7", "y"}},
 	}
 	for _, tt := range tests {
 		tok := &Tokenizer{pre: tt.pre}

@@ -24,17 +24,22 @@ const (
 // the byte-level alphabet (see package doc); control and user-defined token
 // texts are raw text.
 type Vocab struct {
-	Model  string    // tokenizer.ggml.model: "gpt2" ("llama" is SentencePiece, not supported yet)
-	Pre    string    // tokenizer.ggml.pre, "" if absent (then the Llama-3 splitter is used)
+	Model  string    // tokenizer.ggml.model: "gpt2" (byte-level BPE) or "llama" (SentencePiece)
+	Pre    string    // tokenizer.ggml.pre, "" if absent (then the Llama-3 splitter is used); unused by "llama"
 	Tokens []string  // tokenizer.ggml.tokens, indexed by id
 	Types  []int32   // tokenizer.ggml.token_type, len(Tokens) or nil (all normal)
-	Scores []float32 // tokenizer.ggml.scores, len(Tokens) or nil; unused by gpt2
+	Scores []float32 // tokenizer.ggml.scores, len(Tokens) or nil (all 0); unused by gpt2
 	Merges []string  // tokenizer.ggml.merges, "left right"; rank = index
 
 	BOS, EOS, EOT, UNK, PAD int32 // special ids, -1 when absent
 
 	AddBOS bool // tokenizer.ggml.add_bos_token
 	AddEOS bool // tokenizer.ggml.add_eos_token
+
+	// NoSpacePrefix is tokenizer.ggml.add_space_prefix = false: a
+	// SentencePiece vocabulary then prepends no space to the text. Unused by
+	// "gpt2".
+	NoSpacePrefix bool
 }
 
 // Pre-tokenizer names accepted in Vocab.Pre (tokenizer.ggml.pre), besides "".
@@ -42,6 +47,8 @@ const (
 	PreLlama3  = "llama-bpe" // also "llama3", "llama-v3"
 	PreDefault = "default"
 	PreGPT2    = "gpt-2"
+	PreFalcon  = "falcon"
+	PreFalcon3 = "falcon3" // also "falcon_e"
 )
 
 type preKind uint8
@@ -50,6 +57,8 @@ const (
 	preLlama3  preKind = iota // Llama-3 regex, ignore_merges
 	preDefault                // llama.cpp's four-regex cascade
 	preGPT2                   // the GPT-2 regex alone
+	preFalcon                 // llama.cpp's "falcon" cascade (groups of three digits)
+	preFalcon3                // the fork's "falcon3" cascade (single digits), spec §5.5
 )
 
 // parsePre maps a tokenizer.ggml.pre name to a splitter and ignore_merges
@@ -64,6 +73,10 @@ func parsePre(name string) (preKind, bool, error) {
 		return preDefault, false, nil
 	case "gpt-2":
 		return preGPT2, false, nil
+	case "falcon":
+		return preFalcon, false, nil
+	case "falcon3", "falcon_e":
+		return preFalcon3, false, nil
 	}
 	return 0, false, fmt.Errorf("tokenizer: unknown pre-tokenizer %q (tokenizer.ggml.pre)", name)
 }
@@ -77,6 +90,7 @@ var eogTexts = []string{"<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", 
 type Tokenizer struct {
 	pre          preKind
 	ignoreMerges bool
+	spm          *spmVocab // non-nil for SentencePiece ("llama") vocabularies
 
 	tokens []string // stored token texts, by id
 	types  []uint8  // token type, by id
@@ -115,8 +129,9 @@ func pairKey(left, right int32) uint64 { return uint64(uint32(left))<<32 | uint6
 // that the type and score arrays match the token count and that every merge
 // is "left right" with both sides non-empty; the error names the field or
 // merge index at fault. Duplicate token texts are allowed: the lowest id
-// wins when encoding. New does not retain v's slices. Merges whose sides are not byte-level strings can never
-// apply and are ignored.
+// wins when encoding a byte-level vocabulary, the highest (as in llama.cpp)
+// when encoding a SentencePiece one. New does not retain v's slices. Merges
+// whose sides are not byte-level strings can never apply and are ignored.
 func New(v Vocab) (*Tokenizer, error) {
 	if err := checkModel(v.Model); err != nil {
 		return nil, err
@@ -134,9 +149,13 @@ func New(v Vocab) (*Tokenizer, error) {
 	if v.Scores != nil && len(v.Scores) != n {
 		return nil, fmt.Errorf("tokenizer: %d token scores for %d tokens", len(v.Scores), n)
 	}
-	pre, ignoreMerges, err := parsePre(v.Pre)
-	if err != nil {
-		return nil, err
+	var pre preKind
+	var ignoreMerges bool
+	if v.Model == "gpt2" {
+		var err error
+		if pre, ignoreMerges, err = parsePre(v.Pre); err != nil {
+			return nil, err
+		}
 	}
 	t := &Tokenizer{
 		pre:          pre,
@@ -161,7 +180,6 @@ func New(v Vocab) (*Tokenizer, error) {
 		*s.dst = s.id
 	}
 
-	var raw []byte
 	for id, text := range v.Tokens {
 		typ := int32(TypeNormal)
 		if v.Types != nil {
@@ -171,6 +189,23 @@ func New(v Vocab) (*Tokenizer, error) {
 			return nil, fmt.Errorf("tokenizer: token %d %q: type %d out of range", id, text, typ)
 		}
 		t.types[id] = uint8(typ)
+	}
+	if v.Model == "llama" {
+		t.initSPM(v)
+	} else if err := t.initByteLevel(v); err != nil {
+		return nil, err
+	}
+	t.finish(v)
+	return t, nil
+}
+
+// initByteLevel fills the byte-level BPE tables and the pieces of every
+// token from v, whose token types are already in t.types.
+func (t *Tokenizer) initByteLevel(v Vocab) error {
+	n := len(v.Tokens)
+	var raw []byte
+	for id, text := range v.Tokens {
+		typ := int32(t.types[id])
 		var byteLevel bool
 		raw, byteLevel = byteLevelDecode(raw[:0], text)
 		if byteLevel {
@@ -188,14 +223,14 @@ func New(v Vocab) (*Tokenizer, error) {
 			t.pieces = append(t.pieces, text...)
 		}
 		if uint64(len(t.pieces)) > math.MaxUint32 {
-			return nil, errors.New("tokenizer: token texts exceed 4 GiB")
+			return errors.New("tokenizer: token texts exceed 4 GiB")
 		}
 		t.pieceOff[id+1] = uint32(len(t.pieces))
 		t.renders[id] = typ != TypeControl && typ != TypeUnknown
 	}
 
 	if err := t.buildMerges(v.Merges); err != nil {
-		return nil, err
+		return err
 	}
 	for b := range 256 {
 		t.byteSym[b], t.byteTok[b] = -1, -1
@@ -206,7 +241,11 @@ func New(v Vocab) (*Tokenizer, error) {
 			}
 		}
 	}
+	return nil
+}
 
+// finish collects the special tokens, EOT and the end-of-generation set.
+func (t *Tokenizer) finish(v Vocab) {
 	for id := range v.Tokens {
 		switch t.types[id] {
 		case TypeControl, TypeUserDefined, TypeUnknown:
@@ -240,16 +279,13 @@ func New(v Vocab) (*Tokenizer, error) {
 	}
 	slices.Sort(t.eog)
 	t.eog = slices.Compact(t.eog)
-	return t, nil
 }
 
 // checkModel accepts the tokenizer.ggml.model values this package handles.
 func checkModel(model string) error {
 	switch model {
-	case "gpt2":
+	case "gpt2", "llama":
 		return nil
-	case "llama":
-		return errors.New(`tokenizer: model "llama" (SentencePiece) not supported yet`)
 	}
 	return fmt.Errorf("tokenizer: model %q not supported", model)
 }
@@ -323,16 +359,39 @@ func (t *Tokenizer) AddBOS() bool { return t.addBOS }
 // caller that honours this flag appends EOS() itself.
 func (t *Tokenizer) AddEOS() bool { return t.addEOS }
 
-// PreTokenizer returns the splitter in use: "llama-bpe", "default" or "gpt-2".
+// PreTokenizer returns the splitter in use: "llama-bpe", "default", "gpt-2",
+// "falcon" or "falcon3" (which "falcon_e" selects too), or "" for a
+// SentencePiece vocabulary, which has none.
 func (t *Tokenizer) PreTokenizer() string {
+	if t.spm != nil {
+		return ""
+	}
 	switch t.pre {
 	case preDefault:
 		return PreDefault
 	case preGPT2:
 		return PreGPT2
+	case preFalcon:
+		return PreFalcon
+	case preFalcon3:
+		return PreFalcon3
 	}
 	return PreLlama3
 }
+
+// Model returns the vocabulary kind, tokenizer.ggml.model: "gpt2" for
+// byte-level BPE or "llama" for SentencePiece.
+func (t *Tokenizer) Model() string {
+	if t.spm != nil {
+		return "llama"
+	}
+	return "gpt2"
+}
+
+// AddSpacePrefix reports whether encoding prepends a space to the text
+// (SentencePiece with tokenizer.ggml.add_space_prefix, the default) and
+// Decode drops it again. It is false for byte-level vocabularies.
+func (t *Tokenizer) AddSpacePrefix() bool { return t.spm != nil && t.spm.addSpacePrefix }
 
 // IsEOG reports whether id ends generation: EOS, EOT, or a token whose text
 // is one of <|eot_id|>, <|im_end|>, <|end|>, <end_of_turn>, <|endoftext|>,
