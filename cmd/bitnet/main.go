@@ -11,10 +11,13 @@
 //	logits      write the logits of a token sequence as float32
 //	perplexity  score held-out text or token ids
 //	crossval    compare against a reference set (shared/crossval format)
+//	chat, tokenize, detokenize, convert, doctor, validate, config, …
 //	version     print the version
 //
-// Exit codes: 0 success; 1 a runtime error (bad file, I/O, model error);
-// 2 a usage error (bad flags or arguments); 3 crossval outside tolerance.
+// "bitnet help" lists every command. Exit codes: 0 success; 1 a runtime
+// error (bad file, I/O, model error); 2 a usage error (bad flags or
+// arguments); 3 crossval outside tolerance. doctor exits 1 on warnings and
+// 2 on failures.
 package main
 
 import (
@@ -121,9 +124,13 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		}
 		err := c.run(args[1:], stdout, stderr)
 		var ue *usageError
+		var coded interface{ ExitCode() int }
 		switch {
 		case err == nil:
 			return exitOK
+		case errors.As(err, &coded):
+			fmt.Fprintf(stderr, "bitnet %s: %v\n", name, oneLine(err))
+			return coded.ExitCode()
 		case errors.Is(err, flag.ErrHelp):
 			return exitOK
 		case errors.As(err, &ue):
