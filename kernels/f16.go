@@ -58,30 +58,25 @@ func DotF32(a, b []float32) float32 {
 	return (s0 + s1) + (s2 + s3)
 }
 
-// DotF16F16 returns Σ a[i]·b[i] for two binary16 vectors, accumulated in
-// float32 (attention scores against an f16 key cache).
+// DotF32F16 returns Σ a[i]·b[i] for a float32 and a binary16 vector,
+// accumulated in float32 (attention scores against an f16 key cache).
+// len(b) >= len(a). It is DotF16 with the operands swapped (the products
+// are the same), so the assembly versions carry DotF16's tolerance.
 func DotF32F16(a []float32, b []uint16) float32 {
-	b = b[:len(a)]
-	var s0, s1, s2, s3 float32
-	i := 0
-	for ; i+4 <= len(a); i += 4 {
-		s0 += a[i] * f16Table[b[i]]
-		s1 += a[i+1] * f16Table[b[i+1]]
-		s2 += a[i+2] * f16Table[b[i+2]]
-		s3 += a[i+3] * f16Table[b[i+3]]
+	if len(b) < len(a) {
+		panic("kernels: DotF32F16: len(b) < len(a)")
 	}
-	for ; i < len(a); i++ {
-		s0 += a[i] * f16Table[b[i]]
-	}
-	return (s0 + s1) + (s2 + s3)
+	return dotF16(b[:len(a)], a)
 }
 
 // AxpyF16 adds a·x[i] to y[i] for an f16 vector x (attention value sums).
+// len(x) >= len(y). Every implementation is bit-identical to the generic
+// loop (multiply, then add, each rounded).
 func AxpyF16(y []float32, a float32, x []uint16) {
-	x = x[:len(y)]
-	for i := range y {
-		y[i] += a * f16Table[x[i]]
+	if len(x) < len(y) {
+		panic("kernels: AxpyF16: len(x) < len(y)")
 	}
+	axpyF16(y, a, x[:len(y)])
 }
 
 // ToF16 stores x rounded to binary16 into dst.

@@ -341,3 +341,141 @@ a4done:
 	HSUMY(Y3, X3, 12(DX))
 	VZEROUPPER
 	RET
+
+// TQ2_0 (spec §2.5): a 256-element block is qs[64] then an f16 scale; half h
+// (32 bytes at 32h) holds elements 128h+m (bits 1:0), +32 (3:2), +64 (5:4),
+// +96 (7:6): the I2_S decoding with the shift counts reversed.
+
+DATA tq2ShiftA<>+0(SB)/8, $0
+DATA tq2ShiftA<>+8(SB)/8, $0
+DATA tq2ShiftA<>+16(SB)/8, $0
+DATA tq2ShiftA<>+24(SB)/8, $0
+DATA tq2ShiftA<>+32(SB)/8, $2
+DATA tq2ShiftA<>+40(SB)/8, $2
+DATA tq2ShiftA<>+48(SB)/8, $2
+DATA tq2ShiftA<>+56(SB)/8, $2
+GLOBL tq2ShiftA<>(SB), RODATA|NOPTR, $64
+
+DATA tq2ShiftB<>+0(SB)/8, $4
+DATA tq2ShiftB<>+8(SB)/8, $4
+DATA tq2ShiftB<>+16(SB)/8, $4
+DATA tq2ShiftB<>+24(SB)/8, $4
+DATA tq2ShiftB<>+32(SB)/8, $6
+DATA tq2ShiftB<>+40(SB)/8, $6
+DATA tq2ShiftB<>+48(SB)/8, $6
+DATA tq2ShiftB<>+56(SB)/8, $6
+GLOBL tq2ShiftB<>(SB), RODATA|NOPTR, $64
+
+DATA i2sOnes8<>+0(SB)/4, $0x01010101
+GLOBL i2sOnes8<>(SB), RODATA|NOPTR, $4
+
+// TQ2ROW adds Σ c·q of one TQ2_0 block at mem (both halves) into acc, with
+// the block's activations in Z20..Z23, minus Σ q (in Z24).
+#define TQ2ROW(mem0, mem1, acc, X0r, Y0r) \
+	VMOVDQA64       Z24, acc; \
+	VBROADCASTI64X4 mem0, Z8; \
+	VPSRLVQ         Z28, Z8, Z9; \
+	VPSRLVQ         Z29, Z8, Z10; \
+	VPANDD          Z30, Z9, Z9; \
+	VPANDD          Z30, Z10, Z10; \
+	VPDPBUSD        Z20, Z9, acc; \
+	VPDPBUSD        Z21, Z10, acc; \
+	VBROADCASTI64X4 mem1, Z8; \
+	VPSRLVQ         Z28, Z8, Z9; \
+	VPSRLVQ         Z29, Z8, Z10; \
+	VPANDD          Z30, Z9, Z9; \
+	VPANDD          Z30, Z10, Z10; \
+	VPDPBUSD        Z22, Z9, acc; \
+	VPDPBUSD        Z23, Z10, acc
+
+// func tq2Sums4VNNI(w *byte, stride int, q *int8, nblk int, out *int32)
+//
+//	for i := range 4 { for b := range nblk {
+//		out[i·nblk+b] = Σ_{e<256} (code(w[i·stride+66b:], e) − 1) · q[256b+e] } }
+TEXT ·tq2Sums4VNNI(SB), NOSPLIT, $0-40
+	MOVQ         w+0(FP), SI
+	MOVQ         stride+8(FP), BX
+	MOVQ         q+16(FP), DI
+	MOVQ         nblk+24(FP), CX
+	MOVQ         out+32(FP), DX
+	LEAQ         (SI)(BX*2), R8
+	MOVQ         CX, R11
+	SHLQ         $2, R11                // R11 = 4·nblk: bytes between rows of out
+	VMOVDQU64    tq2ShiftA<>(SB), Z28
+	VMOVDQU64    tq2ShiftB<>(SB), Z29
+	VPBROADCASTD i2sMask3<>(SB), Z30
+	VPBROADCASTD i2sOnes8<>(SB), Z27
+	TESTQ        CX, CX
+	JZ           tq2done
+
+tq2loop:
+	VMOVDQU64 (DI), Z20
+	VMOVDQU64 64(DI), Z21
+	VMOVDQU64 128(DI), Z22
+	VMOVDQU64 192(DI), Z23
+	// Z24 = −Σq lanes (0 − ones·q), the starting value of each row's sum.
+	VPXORD    Z25, Z25, Z25
+	VPDPBUSD  Z20, Z27, Z25
+	VPDPBUSD  Z21, Z27, Z25
+	VPDPBUSD  Z22, Z27, Z25
+	VPDPBUSD  Z23, Z27, Z25
+	VPXORD    Z24, Z24, Z24
+	VPSUBD    Z25, Z24, Z24
+	TQ2ROW((SI), 32(SI), Z0, X0, Y0)
+	TQ2ROW((SI)(BX*1), 32(SI)(BX*1), Z1, X1, Y1)
+	TQ2ROW((R8), 32(R8), Z2, X2, Y2)
+	TQ2ROW((R8)(BX*1), 32(R8)(BX*1), Z3, X3, Y3)
+	HSUMZ(Z0, Y0, X0, (DX))
+	HSUMZ(Z1, Y1, X1, (DX)(R11*1))
+	LEAQ      (DX)(R11*2), R12
+	HSUMZ(Z2, Y2, X2, (R12))
+	HSUMZ(Z3, Y3, X3, (R12)(R11*1))
+	ADDQ      $66, SI
+	ADDQ      $66, R8
+	ADDQ      $256, DI
+	ADDQ      $4, DX
+	DECQ      CX
+	JNZ       tq2loop
+
+tq2done:
+	VZEROUPPER
+	RET
+
+// func tq2Sums1VNNI(w *byte, q *int8, nblk int, out *int32)
+//
+//	for b := range nblk { out[b] = Σ_{e<256} (code(w[66b:], e) − 1) · q[256b+e] }
+TEXT ·tq2Sums1VNNI(SB), NOSPLIT, $0-32
+	MOVQ         w+0(FP), SI
+	MOVQ         q+8(FP), DI
+	MOVQ         nblk+16(FP), CX
+	MOVQ         out+24(FP), DX
+	VMOVDQU64    tq2ShiftA<>(SB), Z28
+	VMOVDQU64    tq2ShiftB<>(SB), Z29
+	VPBROADCASTD i2sMask3<>(SB), Z30
+	VPBROADCASTD i2sOnes8<>(SB), Z27
+	TESTQ        CX, CX
+	JZ           tq21done
+
+tq21loop:
+	VMOVDQU64 (DI), Z20
+	VMOVDQU64 64(DI), Z21
+	VMOVDQU64 128(DI), Z22
+	VMOVDQU64 192(DI), Z23
+	VPXORD    Z25, Z25, Z25
+	VPDPBUSD  Z20, Z27, Z25
+	VPDPBUSD  Z21, Z27, Z25
+	VPDPBUSD  Z22, Z27, Z25
+	VPDPBUSD  Z23, Z27, Z25
+	VPXORD    Z24, Z24, Z24
+	VPSUBD    Z25, Z24, Z24
+	TQ2ROW((SI), 32(SI), Z0, X0, Y0)
+	HSUMZ(Z0, Y0, X0, (DX))
+	ADDQ      $66, SI
+	ADDQ      $256, DI
+	ADDQ      $4, DX
+	DECQ      CX
+	JNZ       tq21loop
+
+tq21done:
+	VZEROUPPER
+	RET

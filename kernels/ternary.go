@@ -11,33 +11,6 @@ func TQ2RowBytes(k int) int { return k / 256 * 66 }
 // TQ1RowBytes is the size of one TQ1_0 row (k a multiple of 256).
 func TQ1RowBytes(k int) int { return k / 256 * 54 }
 
-// DotTQ2Q8K returns one output of a TQ2_0 × Q8_K product exactly as ggml's
-// ggml_vec_dot_tq2_0_q8_K: per 256-block, the integer Σ t·q times
-// (d_act · d_weight), summed in float32 in block order. Block layout (spec
-// §2.5): qs[64] then an f16 d; element e sits in byte 32·(e/128) + e%32 at
-// bit shift 2·((e%128)/32). da holds one activation scale per block.
-func DotTQ2Q8K(row []byte, q []int8, da []float32) float32 {
-	var sum float32
-	for b := range len(q) / 256 {
-		blk := row[b*66 : b*66+66]
-		qs := q[b*256 : b*256+256]
-		var sumi int32
-		for h := range 2 {
-			ws := blk[32*h : 32*h+32]
-			qh := qs[128*h : 128*h+128]
-			for m, w := range ws {
-				sumi += int32(qh[m])*(int32(w&3)-1) +
-					int32(qh[m+32])*(int32(w>>2&3)-1) +
-					int32(qh[m+64])*(int32(w>>4&3)-1) +
-					int32(qh[m+96])*(int32(w>>6)-1)
-			}
-		}
-		d := da[b] * F16ToF32(uint16(blk[64])|uint16(blk[65])<<8)
-		sum += float32(sumi) * d
-	}
-	return sum
-}
-
 // pow3 are the multipliers that bring trit n of a TQ1_0 byte to the top.
 var pow3 = [5]uint8{1, 3, 9, 27, 81}
 

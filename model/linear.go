@@ -76,22 +76,26 @@ func (j *linearJob) Run(lo, hi, worker int) {
 				}
 			}
 		}
-	case w.Type == gguf.TypeTQ2_0 && T == 1:
-		for n := lo; n < hi; n++ {
-			j.out[n] = kernels.DotTQ2Q8K(w.Row(n), s.xq[:K], s.xd[:nb])
+	case w.Type == gguf.TypeTQ2_0:
+		// Decode and prefill run the same kernel per token on blocks of
+		// rows that stay in cache across the tokens; it is bit-identical to
+		// the generic DotTQ2Q8K in every kernel set.
+		rb := w.RowBytes
+		for n0 := lo; n0 < hi; n0 += i2sRowBlock {
+			nr := min(i2sRowBlock, hi-n0)
+			wb := w.Data[n0*rb : (n0+nr)*rb]
+			for t := range T {
+				kernels.MatVecTQ2(j.out[t*N+n0:t*N+n0+nr], wb, s.xq[t*K:(t+1)*K], s.xd[t*nb:(t+1)*nb])
+			}
 		}
 	case w.Type == gguf.TypeTQ1_0 && T == 1:
 		for n := lo; n < hi; n++ {
 			j.out[n] = kernels.DotTQ1Q8K(w.Row(n), s.xq[:K], s.xd[:nb])
 		}
-	case w.Type == gguf.TypeTQ2_0 || w.Type == gguf.TypeTQ1_0:
+	case w.Type == gguf.TypeTQ1_0:
 		tw, dw := s.wtFor(worker)[:K], s.rowTmpFor(worker)[:nb]
 		for n := lo; n < hi; n++ {
-			if w.Type == gguf.TypeTQ2_0 {
-				kernels.UnpackTQ2(w.Row(n), tw, dw)
-			} else {
-				kernels.UnpackTQ1(w.Row(n), tw, dw)
-			}
+			kernels.UnpackTQ1(w.Row(n), tw, dw)
 			for t := range T {
 				j.out[t*N+n] = kernels.DotBlocksQ8K(tw, s.xq[t*K:(t+1)*K], dw, s.xd[t*nb:(t+1)*nb])
 			}

@@ -1,0 +1,221 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"runtime/pprof"
+	"time"
+
+	"github.com/bitnet-go/bitnet/gguf"
+	"github.com/bitnet-go/bitnet/kernels"
+	"github.com/bitnet-go/bitnet/model"
+)
+
+func init() {
+	register(command{"bench", "measure prompt and generation speed (like llama-bench)", cmdBench})
+}
+
+// benchResult is the --json output.
+type benchResult struct {
+	Model        string  `json:"model"`
+	Kernels      string  `json:"kernels"`
+	Threads      int     `json:"threads"`
+	PromptTokens int     `json:"prompt_tokens"`
+	GenTokens    int     `json:"gen_tokens"`
+	Reps         int     `json:"reps"`
+	PromptTokS   float64 `json:"prompt_tok_s"`
+	PromptTokSSD float64 `json:"prompt_tok_s_sd"`
+	GenTokS      float64 `json:"gen_tok_s"`
+	GenTokSSD    float64 `json:"gen_tok_s_sd"`
+	PeakRSSBytes int64   `json:"peak_rss_bytes"`
+	FileBytes    int64   `json:"file_bytes"`
+}
+
+func cmdBench(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("bench", "-m FILE [flags]",
+		"Measure prompt processing (one batch of -p tokens) and generation (-n tokens one at a time,\n"+
+			"from an empty context) over -r repetitions after one warm-up, like llama-bench pp/tg.\n"+
+			"Token ids are random (seeded); weights are what the file holds.", stderr)
+	modelPath := fs.String("m", "", "GGUF model `file` (default: the embedded kjv-tiny model)")
+	p := fs.Int("p", 128, "prompt tokens (0 = skip the prompt test)")
+	n := fs.Int("n", 128, "generated tokens (0 = skip the generation test)")
+	threads := fs.Int("t", defaultThreads(), "worker threads")
+	fs.IntVar(threads, "threads", defaultThreads(), "worker threads (same as -t)")
+	reps := fs.Int("r", 3, "repetitions")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	ks := fs.String("kernels", "", "kernel `set`: generic, avx2, avx512vnni, neon, auto (default: $"+kernels.EnvVar+" or auto)")
+	useMmap := fs.Bool("mmap", true, "map the model file (false: read it into anonymous memory advised for huge pages, like llama-bench -mmp 0)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed runs to `file` (go tool pprof)")
+	ctxLen := fs.Int("ctx", 0, "context length of the state (default: p+n; peak RSS depends on it)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 {
+		return usagef("unexpected argument %q", pos[0])
+	}
+	if *p < 0 || *n < 0 || *p+*n == 0 {
+		return usagef("-p %d -n %d: want non-negative counts, not both 0", *p, *n)
+	}
+	if *threads < 1 || *reps < 1 {
+		return usagef("-t and -r must be at least 1")
+	}
+	if *ks != "" {
+		if err := kernels.Select(*ks); err != nil {
+			return usagef("%v", err)
+		}
+	}
+	var l *loaded
+	if *useMmap || *modelPath == "" {
+		l, err = loadModel(*modelPath, *threads, false)
+	} else {
+		l, err = loadAnon(*modelPath, *threads)
+	}
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	cfg := l.model.Config
+	seqLen := *ctxLen
+	if seqLen == 0 {
+		seqLen = max(*p+*n, 1)
+	}
+	if seqLen > cfg.SeqLen || seqLen < *p || seqLen < *n {
+		return usagef("context %d: want max(p, n) <= ctx <= %d", seqLen, cfg.SeqLen)
+	}
+	st, err := l.model.NewState(seqLen, max(*p, 1))
+	if err != nil {
+		return err
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	tokens := make([]int32, max(*p, *n))
+	for i := range tokens {
+		tokens[i] = int32(rng.IntN(cfg.VocabSize))
+	}
+	pp := func() (float64, error) {
+		st.Reset()
+		t0 := time.Now()
+		if _, err := l.model.Forward(st, tokens[:*p], false); err != nil {
+			return 0, err
+		}
+		return float64(*p) / time.Since(t0).Seconds(), nil
+	}
+	tg := func() (float64, error) {
+		st.Reset()
+		t0 := time.Now()
+		for i := range *n {
+			if _, err := l.model.Forward(st, tokens[i:i+1], false); err != nil {
+				return 0, err
+			}
+		}
+		return float64(*n) / time.Since(t0).Seconds(), nil
+	}
+	var ppS, tgS []float64
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	for r := -1; r < *reps; r++ { // r == -1: warm-up (page-in of the weights)
+		if *p > 0 {
+			v, err := pp()
+			if err != nil {
+				return err
+			}
+			if r >= 0 {
+				ppS = append(ppS, v)
+			}
+		}
+		if *n > 0 {
+			v, err := tg()
+			if err != nil {
+				return err
+			}
+			if r >= 0 {
+				tgS = append(tgS, v)
+			}
+		}
+	}
+	res := benchResult{
+		Model: l.file.Name, Kernels: kernels.Active(), Threads: l.model.Threads(),
+		PromptTokens: *p, GenTokens: *n, Reps: *reps, PeakRSSBytes: peakRSS(),
+	}
+	res.PromptTokS, res.PromptTokSSD = meanSD(ppS)
+	res.GenTokS, res.GenTokSSD = meanSD(tgS)
+	if fi, err := fileSize(*modelPath); err == nil {
+		res.FileBytes = fi
+	}
+	if *asJSON {
+		b, _ := json.Marshal(res)
+		fmt.Fprintln(stdout, string(b))
+		return nil
+	}
+	printBench(stdout, res, cfg)
+	return nil
+}
+
+func printBench(w io.Writer, r benchResult, cfg *model.Config) {
+	fmt.Fprintf(w, "model: %s (%d layers, dim %d, vocab %d)  kernels: %s  threads: %d  reps: %d\n",
+		r.Model, cfg.NLayers, cfg.Dim, cfg.VocabSize, r.Kernels, r.Threads, r.Reps)
+	fmt.Fprintf(w, "| test   |            t/s |\n|--------|----------------|\n")
+	if r.PromptTokens > 0 {
+		fmt.Fprintf(w, "| pp%-4d | %7.2f ± %5.2f |\n", r.PromptTokens, r.PromptTokS, r.PromptTokSSD)
+	}
+	if r.GenTokens > 0 {
+		fmt.Fprintf(w, "| tg%-4d | %7.2f ± %5.2f |\n", r.GenTokens, r.GenTokS, r.GenTokSSD)
+	}
+	fmt.Fprintf(w, "peak RSS: %.1f MiB", float64(r.PeakRSSBytes)/(1<<20))
+	if r.FileBytes > 0 {
+		fmt.Fprintf(w, " (%.2f × the file)", float64(r.PeakRSSBytes)/float64(r.FileBytes))
+	}
+	fmt.Fprintln(w)
+}
+
+// meanSD returns the mean and the sample standard deviation (n−1), as
+// llama-bench reports them; 0, 0 for no samples.
+func meanSD(x []float64) (float64, float64) {
+	if len(x) == 0 {
+		return 0, 0
+	}
+	var s float64
+	for _, v := range x {
+		s += v
+	}
+	m := s / float64(len(x))
+	if len(x) == 1 {
+		return m, 0
+	}
+	var ss float64
+	for _, v := range x {
+		ss += (v - m) * (v - m)
+	}
+	return m, math.Sqrt(ss / float64(len(x)-1))
+}
+
+// loadAnon is loadModel for --mmap=false.
+func loadAnon(path string, threads int) (*loaded, error) {
+	b, err := readAnon(path)
+	if err != nil {
+		return nil, fmt.Errorf("model file: %w", err)
+	}
+	f, err := gguf.FromBytes(b, path)
+	if err != nil {
+		return nil, err
+	}
+	m, err := model.Load(f, model.Options{Threads: threads})
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &loaded{file: f, model: m}, nil
+}

@@ -1,0 +1,19 @@
+//go:build !unix
+
+package main
+
+import "os"
+
+// peakRSS is not measured on this platform.
+func peakRSS() int64 { return 0 }
+
+func fileSize(path string) (int64, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0, err
+	}
+	return fi.Size(), nil
+}
+
+// readAnon reads the file into memory (--mmap=false).
+func readAnon(path string) ([]byte, error) { return os.ReadFile(path) }
