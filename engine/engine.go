@@ -44,7 +44,7 @@ type Config struct {
 	MaxBatch     int          // rows per forward step (default 64)
 	PrefillChunk int          // most prompt tokens of one sequence per step (default MaxBatch/2)
 	MaxSeqs      int          // active sequences at most (default 128)
-	MaxQueue     int          // queued requests at most before ErrOverloaded (default 256)
+	MaxQueue     int          // requests waiting for admission at most before ErrOverloaded (default 256)
 	Context      int          // longest sequence in tokens (default: the model's training context)
 	BlockSize    int          // KV block size (default 16)
 	KVBudget     int64        // KV pool size in bytes (default: room for MaxSeqs/4 full contexts, at least 2)
@@ -119,6 +119,7 @@ type Event struct {
 	Usage    Usage
 	Err      error
 	TTFT     time.Duration // on the first event with tokens: time from Submit
+	Queued   time.Duration // on the first event with tokens: time from Submit to admission
 }
 
 // Stats is a snapshot of the engine's load.
@@ -139,6 +140,7 @@ type Engine struct {
 	st   *model.State
 
 	incoming chan *sequence
+	inflight atomic.Int64 // submitted and not yet finished
 	draining atomic.Bool
 	closed   chan struct{}
 	done     chan struct{}
@@ -213,10 +215,12 @@ func (e *Engine) Submit(ctx context.Context, req Request) (<-chan Event, error) 
 		return nil, &ContextLengthError{Prompt: len(req.Prompt), MaxTokens: req.MaxTokens, Context: e.cfg.Context}
 	}
 	s := newSequence(e, ctx, req)
+	e.inflight.Add(1)
 	select {
 	case e.incoming <- s:
 		return s.events, nil
 	default:
+		e.inflight.Add(-1)
 		return nil, ErrOverloaded
 	}
 }
@@ -229,8 +233,7 @@ func (e *Engine) Drain(ctx context.Context) error {
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		st := e.Stats()
-		if st.Queued == 0 && st.Active == 0 && len(e.incoming) == 0 {
+		if e.inflight.Load() == 0 {
 			return nil
 		}
 		select {

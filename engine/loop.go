@@ -86,8 +86,10 @@ func (e *Engine) loop() {
 				return
 			}
 		}
+		// Take only what the next admission round could use; the rest stays
+		// in the channel, whose capacity is the queue bound (MaxQueue).
 	intake:
-		for {
+		for len(waiting) < max(1, e.cfg.MaxSeqs-len(active)) {
 			select {
 			case s := <-e.incoming:
 				waiting = append(waiting, s)
@@ -215,6 +217,7 @@ func (e *Engine) admit(s *sequence) bool {
 		s.cached = 0
 		return false
 	}
+	s.admitted = time.Now()
 	return true
 }
 

@@ -13,6 +13,7 @@ import (
 
 // sequence is one request's state; only the loop goroutine touches it.
 type sequence struct {
+	e         *Engine
 	ctx       context.Context
 	req       Request
 	events    chan Event
@@ -25,6 +26,7 @@ type sequence struct {
 	dec       *tokenizer.Decoder
 	stop      *textstop.Holder
 	submitted time.Time
+	admitted  time.Time
 	sentFirst bool
 	lp        []float32 // log-softmax scratch, when logprobs are wanted
 }
@@ -34,6 +36,7 @@ func newSequence(e *Engine, ctx context.Context, req Request) *sequence {
 		ctx = context.Background()
 	}
 	s := &sequence{
+		e:         e,
 		ctx:       ctx,
 		req:       req,
 		events:    make(chan Event, req.MaxTokens+2), // one per token, a flush and the end: sends never block
@@ -70,11 +73,14 @@ func (s *sequence) send(ev Event) {
 func (s *sequence) finish(finish string, err error) {
 	ev := Event{Done: true, Finish: finish, Err: err,
 		Usage: Usage{PromptTokens: len(s.req.Prompt), CompletionTokens: s.generated, CachedTokens: s.cached}}
-	s.send(ev)
-	close(s.events)
+	// Blocks go back before the channel closes, so a client that sees the
+	// end also sees the pool without them.
 	if s.kv != nil {
 		s.kv.Free()
 	}
+	s.send(ev)
+	close(s.events)
+	s.e.inflight.Add(-1)
 }
 
 // accept takes the logits of the sequence's last row, samples the next
@@ -90,6 +96,7 @@ func (s *sequence) accept(e *Engine, logits []float32) bool {
 	ev := Event{Tokens: []int32{tok}}
 	if !s.sentFirst {
 		ev.TTFT = time.Since(s.submitted)
+		ev.Queued = s.admitted.Sub(s.submitted)
 		s.sentFirst = true
 	}
 	if s.lp != nil {

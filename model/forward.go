@@ -248,6 +248,17 @@ func (m *Model) feedForward(s *State, l, T int) {
 // step 4). The head is not ternary and its input is not int8-quantized.
 func (m *Model) classifier(s *State, first, T int) {
 	c := m.Config
+	if m.headQ8 != nil {
+		// --head q8: int8 activations against the int8 head.
+		for t := first; t < T; t++ {
+			q := s.xq[t*c.Dim : (t+1)*c.Dim]
+			s.headS[t], _ = kernels.QuantizeI8(s.xb[t*c.Dim:(t+1)*c.Dim], q)
+			kernels.OffsetU8(s.headA[t*c.Dim:(t+1)*c.Dim], q)
+		}
+		s.headq = headQ8Job{s: s, h: m.headQ8, first: first, T: T, dim: c.Dim, vocab: c.VocabSize}
+		m.pool.Do(c.VocabSize, 64, &s.headq)
+		return
+	}
 	if m.Weights.Output.Type == gguf.TypeF16 {
 		// ggml converts the activations of an F16 product to F16 first.
 		kernels.RoundF16(s.xb[first*c.Dim : T*c.Dim])

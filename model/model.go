@@ -21,12 +21,14 @@ type Model struct {
 	// against reference hidden states. It costs nothing when nil.
 	Trace func(layer, pos int, x []float32)
 
-	pool *workpool.Pool
+	pool   *workpool.Pool
+	headQ8 *headQ8 // the int8 head (Options.HeadQ8), nil otherwise
 }
 
 // Options tune how a model runs; the zero value is valid.
 type Options struct {
-	Threads int // worker threads; <= 0 means GOMAXPROCS
+	Threads int  // worker threads; <= 0 means GOMAXPROCS
+	HeadQ8  bool // quantize the output matrix to int8 at load (bitnet --head q8)
 }
 
 // Load reads the configuration and binds the weights of f. f must stay open
@@ -43,8 +45,18 @@ func Load(f *gguf.File, opt Options) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Model{Config: cfg, Weights: w, File: f, pool: workpool.New(opt.Threads)}, nil
+	m := &Model{Config: cfg, Weights: w, File: f, pool: workpool.New(opt.Threads)}
+	if opt.HeadQ8 {
+		if err := m.quantizeHead(); err != nil {
+			m.Close()
+			return nil, err
+		}
+	}
+	return m, nil
 }
+
+// HeadQ8 reports whether the model runs the int8 head.
+func (m *Model) HeadQ8() bool { return m.headQ8 != nil }
 
 // Threads reports the number of worker threads.
 func (m *Model) Threads() int { return m.pool.Threads() }
@@ -61,6 +73,9 @@ func (m *Model) WeightBytes() int64 {
 		for _, l := range []*Linear{&L.Q, &L.K, &L.V, &L.O, &L.Gate, &L.Up, &L.Down} {
 			n += int64(len(l.Data))
 		}
+	}
+	if m.headQ8 != nil {
+		return n + int64(len(m.headQ8.w))
 	}
 	return n + int64(len(m.Weights.Output.Data))
 }

@@ -20,6 +20,9 @@ type State struct {
 	rowPos []int          // (MaxBatch) position of each row
 	rowOut []int          // (MaxBatch) rows whose logits the step returns
 	battn  batchAttentionJob
+	headq  headQ8Job
+	headA  []byte    // (MaxBatch, Dim) offset int8 activations of the q8 head
+	headS  []float32 // (MaxBatch) their scales
 
 	x      []float32 // (MaxBatch, Dim) residual stream
 	xb     []float32 // (MaxBatch, max(Dim, QDim)) normed input / attention output
@@ -109,6 +112,9 @@ func (m *Model) NewStateOpts(o StateOptions) (*State, error) {
 		rowTmp:   make([]float32, threads*maxK),
 		wt:       make([]int8, threads*maxK),
 		logits:   make([]float32, maxBatch*c.VocabSize),
+	}
+	if m.headQ8 != nil {
+		s.headA, s.headS = make([]byte, maxBatch*c.Dim), make([]float32, maxBatch)
 	}
 	s.rowSeq = make([]*kvcache.Seq, maxBatch)
 	s.rowPos = make([]int, maxBatch)

@@ -10,7 +10,6 @@ import (
 	"runtime/pprof"
 	"time"
 
-	"github.com/bitnet-go/bitnet/gguf"
 	"github.com/bitnet-go/bitnet/kernels"
 	"github.com/bitnet-go/bitnet/model"
 )
@@ -24,6 +23,7 @@ type benchResult struct {
 	Model        string  `json:"model"`
 	Kernels      string  `json:"kernels"`
 	Threads      int     `json:"threads"`
+	Head         string  `json:"head"`
 	PromptTokens int     `json:"prompt_tokens"`
 	GenTokens    int     `json:"gen_tokens"`
 	Reps         int     `json:"reps"`
@@ -40,15 +40,13 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		"Measure prompt processing (one batch of -p tokens) and generation (-n tokens one at a time,\n"+
 			"from an empty context) over -r repetitions after one warm-up, like llama-bench pp/tg.\n"+
 			"Token ids are random (seeded); weights are what the file holds.", stderr)
-	modelPath := fs.String("m", "", "GGUF model `file` (default: the embedded kjv-tiny model)")
+	mf := addModelFlags(fs, "GGUF model `file` (default: the embedded kjv-tiny model)")
 	p := fs.Int("p", 128, "prompt tokens (0 = skip the prompt test)")
 	n := fs.Int("n", 128, "generated tokens (0 = skip the generation test)")
-	threads := fs.Int("t", defaultThreads(), "worker threads")
-	fs.IntVar(threads, "threads", defaultThreads(), "worker threads (same as -t)")
+	fs.IntVar(mf.threads, "t", defaultThreads(), "worker threads (same as --threads)")
+	threads := mf.threads
 	reps := fs.Int("r", 3, "repetitions")
 	asJSON := fs.Bool("json", false, "print one JSON object")
-	ks := fs.String("kernels", "", "kernel `set`: generic, avx2, avx512vnni, neon, auto (default: $"+kernels.EnvVar+" or auto)")
-	useMmap := fs.Bool("mmap", true, "map the model file (false: read it into anonymous memory advised for huge pages, like llama-bench -mmp 0)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed runs to `file` (go tool pprof)")
 	ctxLen := fs.Int("ctx", 0, "context length of the state (default: p+n; peak RSS depends on it)")
 	pos, err := parse(fs, args)
@@ -64,17 +62,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	if *threads < 1 || *reps < 1 {
 		return usagef("-t and -r must be at least 1")
 	}
-	if *ks != "" {
-		if err := kernels.Select(*ks); err != nil {
-			return usagef("%v", err)
-		}
-	}
-	var l *loaded
-	if *useMmap || *modelPath == "" {
-		l, err = loadModel(*modelPath, *threads, false)
-	} else {
-		l, err = loadAnon(*modelPath, *threads)
-	}
+	l, err := mf.load("", false)
 	if err != nil {
 		return err
 	}
@@ -147,12 +135,12 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	res := benchResult{
-		Model: l.file.Name, Kernels: kernels.Active(), Threads: l.model.Threads(),
+		Model: l.file.Name, Kernels: kernels.Active(), Threads: l.model.Threads(), Head: *mf.head,
 		PromptTokens: *p, GenTokens: *n, Reps: *reps, PeakRSSBytes: peakRSS(),
 	}
 	res.PromptTokS, res.PromptTokSSD = meanSD(ppS)
 	res.GenTokS, res.GenTokSSD = meanSD(tgS)
-	if fi, err := fileSize(*modelPath); err == nil {
+	if fi, err := fileSize(*mf.path); err == nil {
 		res.FileBytes = fi
 	}
 	if *asJSON {
@@ -200,22 +188,4 @@ func meanSD(x []float64) (float64, float64) {
 		ss += (v - m) * (v - m)
 	}
 	return m, math.Sqrt(ss / float64(len(x)-1))
-}
-
-// loadAnon is loadModel for --mmap=false.
-func loadAnon(path string, threads int) (*loaded, error) {
-	b, err := readAnon(path)
-	if err != nil {
-		return nil, fmt.Errorf("model file: %w", err)
-	}
-	f, err := gguf.FromBytes(b, path)
-	if err != nil {
-		return nil, err
-	}
-	m, err := model.Load(f, model.Options{Threads: threads})
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	return &loaded{file: f, model: m}, nil
 }

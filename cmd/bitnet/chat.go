@@ -89,12 +89,11 @@ func runChat(args []string, stdin io.Reader, stdout, stderr io.Writer, interacti
 			"line is a user turn and each reply is printed followed by a newline, or, when the input is JSON\n"+
 			"([{\"role\": …, \"content\": …}, …] or {\"messages\": […]}), every user message without a reply\n"+
 			"is answered and the completed transcript is printed as JSON. The KV cache is kept between turns.", stderr)
-	modelPath := fs.String("m", "", "GGUF model `file` (default: the embedded kjv-tiny model)")
+	mf := addModelFlags(fs, "GGUF model `file` (default: the embedded kjv-tiny model)")
 	system := fs.String("system", "", "system prompt")
 	tmplName := fs.String("chat-template", "auto", "template: auto, "+strings.Join(chat.Builtins, ", ")+", jinja (the model's own), or Jinja text")
 	n := fs.Int("n", 512, "most tokens per reply; -1 = until the context is full")
 	ctxLen := fs.Int("ctx", 0, "context length in tokens (default: the model's training context)")
-	threads := fs.Int("threads", defaultThreads(), "worker threads")
 	verbose := fs.Bool("verbose", false, "print the template, token counts and speeds to standard error")
 	params := samplingFlags(fs, 0.8)
 	pos, err := parse(fs, args)
@@ -107,15 +106,12 @@ func runChat(args []string, stdin io.Reader, stdout, stderr io.Writer, interacti
 	if *n < -1 {
 		return usagef("-n %d: want a count >= 0, or -1", *n)
 	}
-	if *threads < 1 {
-		return usagef("--threads %d: want at least 1", *threads)
-	}
 	sp, err := params()
 	if err != nil {
 		return err
 	}
 
-	l, err := loadModel(*modelPath, *threads, true)
+	l, err := mf.load("", true)
 	if err != nil {
 		return err
 	}

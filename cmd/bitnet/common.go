@@ -1,12 +1,15 @@
 package main
 
 import (
+	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"runtime"
 
 	"github.com/bitnet-go/bitnet/gguf"
 	"github.com/bitnet-go/bitnet/internal/defaultmodel"
+	"github.com/bitnet-go/bitnet/kernels"
 	"github.com/bitnet-go/bitnet/model"
 	"github.com/bitnet-go/bitnet/tokenizer"
 )
@@ -40,11 +43,83 @@ func defaultThreads() int { return runtime.GOMAXPROCS(0) }
 
 // loadModel opens and binds a model and, when withTokenizer, its tokenizer.
 func loadModel(path string, threads int, withTokenizer bool) (*loaded, error) {
-	f, err := openFile(path)
+	return loadModelOpts(path, loadOpts{Threads: threads, Mmap: true}, withTokenizer)
+}
+
+// loadOpts are the ways of loading a model the commands share.
+type loadOpts struct {
+	Threads int
+	HeadQ8  bool // --head q8
+	Mmap    bool // map the file; false reads it into anonymous memory
+}
+
+// modelFlags are the flags every model-running command shares.
+type modelFlags struct {
+	path    *string
+	threads *int
+	head    *string
+	kernels *string
+	mmap    *bool
+}
+
+// addModelFlags registers -m, --threads, --head, --kernels and --mmap.
+func addModelFlags(fs *flag.FlagSet, pathHelp string) *modelFlags {
+	return &modelFlags{
+		path:    fs.String("m", "", pathHelp),
+		threads: fs.Int("threads", defaultThreads(), "worker threads"),
+		head:    fs.String("head", "f16", "output head: f16 (as stored) or q8 (quantized to int8 at load: faster decoding, see docs/performance.md)"),
+		kernels: fs.String("kernels", "", "kernel `set`: generic, avx2, avx512vnni, neon or auto (default: $"+kernels.EnvVar+", else auto)"),
+		mmap:    fs.Bool("mmap", true, "memory-map the model file (false: read it into anonymous memory advised for huge pages)"),
+	}
+}
+
+// check validates the flag values.
+func (mf *modelFlags) check() error {
+	if *mf.threads < 1 {
+		return usagef("--threads %d: want at least 1", *mf.threads)
+	}
+	if *mf.head != "f16" && *mf.head != "q8" {
+		return usagef("--head %q: want f16 or q8", *mf.head)
+	}
+	if *mf.kernels != "" {
+		if err := kernels.Select(*mf.kernels); err != nil {
+			return usagef("--kernels: %v", err)
+		}
+	}
+	return nil
+}
+
+// load checks the flags, selects the kernels and loads the model (path
+// overrides -m when not empty).
+func (mf *modelFlags) load(path string, withTokenizer bool) (*loaded, error) {
+	if err := mf.check(); err != nil {
+		return nil, err
+	}
+	if path == "" {
+		path = *mf.path
+	}
+	slog.Debug("kernels", "active", kernels.Active())
+	return loadModelOpts(path, loadOpts{Threads: *mf.threads, HeadQ8: *mf.head == "q8", Mmap: *mf.mmap}, withTokenizer)
+}
+
+// loadModelOpts opens and binds a model as o says and, when withTokenizer,
+// its tokenizer.
+func loadModelOpts(path string, o loadOpts, withTokenizer bool) (*loaded, error) {
+	var f *gguf.File
+	var err error
+	if path != "" && !o.Mmap {
+		var b []byte
+		if b, err = readAnon(path); err != nil {
+			return nil, fmt.Errorf("model file: %w", err)
+		}
+		f, err = gguf.FromBytes(b, path)
+	} else {
+		f, err = openFile(path)
+	}
 	if err != nil {
 		return nil, err
 	}
-	m, err := model.Load(f, model.Options{Threads: threads})
+	m, err := model.Load(f, model.Options{Threads: o.Threads, HeadQ8: o.HeadQ8})
 	if err != nil {
 		f.Close()
 		return nil, err

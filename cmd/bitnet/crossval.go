@@ -16,10 +16,9 @@ func init() {
 
 func cmdCrossval(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("crossval", "[-m FILE] --reference DIR [--json]", "Compare the engine's logits with a reference set (shared/crossval format) and\napply its tolerance. Exit code 3 when the model falls short.", stderr)
-	modelPath := fs.String("m", "", "GGUF model `file` (default: the set's own model)")
+	mf := addModelFlags(fs, "GGUF model `file` (default: the set's own model)")
 	refDir := fs.String("reference", "", "reference set `directory` (holds reference.json)")
 	asJSON := fs.Bool("json", false, "print JSON")
-	threads := fs.Int("threads", defaultThreads(), "worker threads")
 	noGreedy := fs.Bool("no-greedy", false, "skip the greedy-continuation comparison")
 	minTop1 := fs.Float64("min-top1", -1, "override the set's min_top1")
 	tieMargin := fs.Float64("tie-margin", -1, "override the set's tie_margin")
@@ -52,11 +51,11 @@ func cmdCrossval(args []string, stdout, stderr io.Writer) error {
 			tol.MaxRelRMS = *maxRMS
 		}
 	})
-	path := *modelPath
+	path := *mf.path
 	if path == "" {
 		path = ref.ModelPath()
 	}
-	l, err := loadModel(path, *threads, false)
+	l, err := mf.load(path, false)
 	if err != nil {
 		return err
 	}

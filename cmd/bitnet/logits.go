@@ -18,11 +18,10 @@ func init() {
 
 func cmdLogits(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("logits", "-m FILE (--tokens 1,2,3 | --tokens-file F) --out OUT", "Run a token sequence through the model and write the logits of every position\nas little-endian float32, shape [T][vocab], row-major. The ids are used exactly\nas given: no BOS is added.", stderr)
-	modelPath := fs.String("m", "", "GGUF model `file` (default: the embedded model)")
+	mf := addModelFlags(fs, "GGUF model `file` (default: the embedded model)")
 	tokensArg := fs.String("tokens", "", "comma-separated token `ids`")
 	tokensFile := fs.String("tokens-file", "", "`file` holding a JSON array of token ids")
 	outPath := fs.String("out", "", "output `file` (written atomically)")
-	threads := fs.Int("threads", defaultThreads(), "worker threads")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -36,9 +35,6 @@ func cmdLogits(args []string, stdout, stderr io.Writer) error {
 	if (*tokensArg == "") == (*tokensFile == "") {
 		return usagef("give exactly one of --tokens and --tokens-file")
 	}
-	if *threads < 1 {
-		return usagef("--threads %d: want at least 1", *threads)
-	}
 	var tokens []int32
 	if *tokensArg != "" {
 		if tokens, err = parseTokenList(*tokensArg); err != nil {
@@ -47,7 +43,7 @@ func cmdLogits(args []string, stdout, stderr io.Writer) error {
 	} else if tokens, err = readTokensFile(*tokensFile); err != nil {
 		return err
 	}
-	l, err := loadModel(*modelPath, *threads, false)
+	l, err := mf.load("", false)
 	if err != nil {
 		return err
 	}

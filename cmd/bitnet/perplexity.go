@@ -15,11 +15,10 @@ func init() {
 
 func cmdPerplexity(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("perplexity", "-m FILE (--tokens-file F | --text-file F) [--window 256]", "Score text in non-overlapping windows: each window starts with an empty cache and\nno BOS, and every token after its first is predicted from the ones before.", stderr)
-	modelPath := fs.String("m", "", "GGUF model `file` (default: the embedded model)")
+	mf := addModelFlags(fs, "GGUF model `file` (default: the embedded model)")
 	tokensFile := fs.String("tokens-file", "", "`file` holding a JSON array of token ids")
 	textFile := fs.String("text-file", "", "text `file`, tokenized without BOS")
 	window := fs.Int("window", 256, "window length in tokens")
-	threads := fs.Int("threads", defaultThreads(), "worker threads")
 	asJSON := fs.Bool("json", false, "print JSON")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -34,10 +33,7 @@ func cmdPerplexity(args []string, stdout, stderr io.Writer) error {
 	if *window < 2 {
 		return usagef("--window %d: want at least 2", *window)
 	}
-	if *threads < 1 {
-		return usagef("--threads %d: want at least 1", *threads)
-	}
-	l, err := loadModel(*modelPath, *threads, *textFile != "")
+	l, err := mf.load("", *textFile != "")
 	if err != nil {
 		return err
 	}

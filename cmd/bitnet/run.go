@@ -20,10 +20,9 @@ func init() {
 
 func cmdRun(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("run", "[flags] [PROMPT]", "Generate text from PROMPT (or from standard input when PROMPT is absent).\nThe prompt is echoed, then the continuation is streamed; speeds go to standard error.", stderr)
-	modelPath := fs.String("m", "", "GGUF model `file` (default: the embedded kjv-tiny model)")
+	mf := addModelFlags(fs, "GGUF model `file` (default: the embedded kjv-tiny model)")
 	n := fs.Int("n", 128, "tokens to generate; -1 = until the context is full")
 	ctxLen := fs.Int("ctx", 0, "context length in tokens (default: the model's training context)")
-	threads := fs.Int("threads", defaultThreads(), "worker threads")
 	temp := fs.Float64("temp", 0.8, "sampling temperature; 0 = greedy")
 	topK := fs.Int("top-k", 40, "keep the k most likely tokens; 0 = off")
 	topP := fs.Float64("top-p", 0.95, "nucleus sampling mass; 1 = off")
@@ -64,9 +63,6 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if *n < -1 {
 		return usagef("-n %d: want a count >= 0, or -1", *n)
 	}
-	if *threads < 1 {
-		return usagef("--threads %d: want at least 1", *threads)
-	}
 	if *seed < -1 {
 		return usagef("--seed %d: want a value >= 0, or -1", *seed)
 	}
@@ -86,7 +82,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		return usagef("%v", err)
 	}
 
-	l, err := loadModel(*modelPath, *threads, true)
+	l, err := mf.load("", true)
 	if err != nil {
 		return err
 	}

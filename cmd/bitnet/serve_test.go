@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// startServe runs "bitnet serve args…" in-process and returns its base URL,
+// a function that sends the shutdown signal, and the exit code channel.
+func startServe(t *testing.T, args ...string) (string, context.CancelFunc, <-chan int, *syncBuf) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	addrc := make(chan string, 1)
+	oldCtx, oldListen := serveContext, serveListening
+	serveContext = func() (context.Context, context.CancelFunc) { return ctx, cancel }
+	serveListening = func(a string) { addrc <- a }
+	t.Cleanup(func() { serveContext, serveListening = oldCtx, oldListen })
+	errOut := &syncBuf{}
+	code := make(chan int, 1)
+	go func() { code <- Main(append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), io.Discard, errOut) }()
+	select {
+	case a := <-addrc:
+		return "http://" + a, cancel, code, errOut
+	case c := <-code:
+		t.Fatalf("serve exited %d: %s", c, errOut.String())
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	return "", nil, nil, nil
+}
+
+func TestServeLifecycle(t *testing.T) {
+	keyFile := filepath.Join(t.TempDir(), "keys")
+	if err := os.WriteFile(keyFile, []byte("# keys\nsk-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	url, stop, code, errOut := startServe(t, "--threads", "2", "--max-seqs", "16", "--kv-budget", "32MiB", "--kv-type", "q8",
+		"--api-key", "sk-flag", "--api-key-file", keyFile, "--log-format", "json", "--ctx", "512")
+	for path, want := range map[string]int{"/health": 200, "/ready": 200, "/metrics": 200} {
+		resp, err := http.Get(url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("%s: %d", path, resp.StatusCode)
+		}
+	}
+	req, _ := http.NewRequest("GET", url+"/v1/models", nil)
+	req.Header.Set("Authorization", "Bearer sk-file")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ml struct {
+		Data []struct{ ID string } `json:"data"`
+	}
+	json.NewDecoder(resp.Body).Decode(&ml)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || len(ml.Data) != 1 || ml.Data[0].ID != "kjv-tiny" {
+		t.Errorf("/v1/models: %d %+v", resp.StatusCode, ml)
+	}
+
+	// The load test command against it: 8 streams, no error.
+	c, out, lerr := bitnet(t, "loadtest", url, "-c", "8", "-n", "1", "--max-tokens", "8-16", "--prompt-words", "4-16", "--api-key", "sk-flag", "--json")
+	if c != exitOK {
+		t.Fatalf("loadtest exit %d: %s %s", c, out, lerr)
+	}
+	var rep struct {
+		Requests, OK, Errors int
+		WellFormed           int `json:"well_formed_streams"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || rep.Requests != 8 || rep.Errors != 0 || rep.WellFormed != 8 {
+		t.Errorf("loadtest report %+v %v: %s", rep, err, out)
+	}
+	// Without the key: 401s, reported and exit 1.
+	c, out, _ = bitnet(t, "loadtest", url, "-c", "2", "-n", "1", "--max-tokens", "4")
+	if c != exitError || !strings.Contains(out, "http_401 2") {
+		t.Errorf("loadtest without key: exit %d: %s", c, out)
+	}
+
+	stop() // SIGTERM
+	select {
+	case c := <-code:
+		if c != exitOK {
+			t.Errorf("serve exit %d: %s", c, errOut.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	logs := errOut.String()
+	for _, want := range []string{`"msg":"serving"`, `"kv_type":"q8"`, `"auth":true`, `"request_id"`, `"msg":"shutdown complete"`} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("logs lack %s:\n%s", want, logs)
+		}
+	}
+}
+
+func TestServeFlagErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"serve", "--kv-type", "q4"}, exitUsage, "--kv-type"},
+		{[]string{"serve", "--kv-budget", "lots"}, exitUsage, "--kv-budget"},
+		{[]string{"serve", "--kv-budget", "150%"}, exitUsage, "percentage"},
+		{[]string{"serve", "--max-body", "0"}, exitUsage, "--max-body"},
+		{[]string{"serve", "--log-format", "xml"}, exitUsage, "--log-format"},
+		{[]string{"serve", "--addr", "nowhere"}, exitUsage, "--addr"},
+		{[]string{"serve", "--max-seqs", "0"}, exitUsage, "--max-seqs"},
+		{[]string{"serve", "--cors-origin", "example.com"}, exitUsage, "--cors-origin"},
+		{[]string{"serve", "extra"}, exitUsage, "unexpected"},
+		{[]string{"serve", "--api-key-file", "/nonexistent/keys"}, exitError, "/nonexistent/keys"},
+	} {
+		code, _, errOut := bitnet(t, tc.args...)
+		if code != tc.code || !strings.Contains(errOut, tc.msg) {
+			t.Errorf("bitnet %v: exit %d, stderr %q; want exit %d mentioning %q", tc.args, code, errOut, tc.code, tc.msg)
+		}
+	}
+}
+
+func TestServeParseSizes(t *testing.T) {
+	for in, want := range map[string]int64{"512MiB": 512 << 20, "2GB": 2e9, "1048576": 1 << 20, "1.5GiB": 3 << 29, "64k": 64 << 10} {
+		if got, err := parseBytes(in); err != nil || got != want {
+			t.Errorf("parseBytes(%q) = %d, %v", in, got, err)
+		}
+	}
+	if n, err := parseBudget("10%"); err != nil || n <= 0 {
+		t.Errorf("parseBudget(10%%) = %d, %v", n, err)
+	}
+}
