@@ -94,10 +94,10 @@ type Pool struct {
 	k8, v8   []int8    // (Blocks, Layers, BlockSize, KVDim), Q8 only
 	ks, vs   []float32 // (Blocks, Layers, BlockSize, KVHeads), Q8 only
 
-	ref    []int32   // (Blocks) sequences using each block
-	hash   []uint64  // (Blocks) prefix hash of a full, indexed block; 0 if none
-	free   []int32   // blocks with ref 0 and no index entry
-	cached lruList   // blocks with ref 0 still in the index, oldest first
+	ref    []int32  // (Blocks) sequences using each block
+	hash   []uint64 // (Blocks) prefix hash of a full, indexed block; 0 if none
+	free   []int32  // blocks with ref 0 and no index entry
+	cached lruList  // blocks with ref 0 still in the index, oldest first
 	index  map[uint64]int32
 	seed   maphash.Seed
 	tokens [][]int32 // (Blocks) the tokens of an indexed block, to rule out hash collisions
