@@ -104,10 +104,30 @@ const FileEnv = "BITNET_CONFIG"
 // ignoredEnv lists BITNET_ variables that are not configuration keys but
 // are read elsewhere; Load neither applies nor rejects them.
 var ignoredEnv = map[string]bool{
-	FileEnv:             true,
-	"BITNET_API_KEY":    true, // server API key (kept out of config files)
-	"BITNET_NVRTC_PATH": true, // gpu/cuda: NVRTC library override
-	"BITNET_CUDA_PATH":  true, // gpu/cuda: driver library override
+	FileEnv:                  true,
+	"BITNET_API_KEY":         true, // server API key (kept out of config files)
+	"BITNET_NVRTC_PATH":      true, // gpu/cuda: NVRTC library override
+	"BITNET_CUDA_PATH":       true, // gpu/cuda: driver library override
+	"BITNET_CUDA_CACHE":      true, // gpu/cuda: PTX cache directory
+	"BITNET_GPU_MODEL":       true, // gpu/cuda tests: model for the device checks
+	"BITNET_REQUIRE_NVRTC":   true, // CI: fail instead of skip without NVRTC
+	"BITNET_REQUIRE_KERNELS": true, // CI: fail instead of skip without a kernel set
+}
+
+// ignoredEnvPrefixes are prefixes of variables used internally between
+// processes (the converter's RSS test child).
+var ignoredEnvPrefixes = []string{"BITNET_CONVERT_CHILD_"}
+
+func ignoredEnvVar(name string) bool {
+	if ignoredEnv[name] {
+		return true
+	}
+	for _, p := range ignoredEnvPrefixes {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // Load builds the effective configuration: defaults, then the file (path
@@ -258,7 +278,7 @@ func applyEnv(c *Config, prov *Provenance, env []string) []error {
 	var errs []error
 	for _, kv := range env {
 		name, val, ok := strings.Cut(kv, "=")
-		if !ok || !strings.HasPrefix(name, "BITNET_") || ignoredEnv[name] || seen[name] {
+		if !ok || !strings.HasPrefix(name, "BITNET_") || ignoredEnvVar(name) || seen[name] {
 			continue
 		}
 		seen[name] = true
