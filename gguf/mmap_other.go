@@ -14,3 +14,15 @@ const mmapSupported = false
 func mmapFile(f *os.File, size int64) ([]byte, func() error, error) {
 	return nil, nil, errors.New("mmap not supported on this platform")
 }
+
+// readAnon reads f into an ordinary heap buffer on this platform.
+func readAnon(f *os.File, size int64) ([]byte, func() error, error) {
+	if size < 0 || int64(int(size)) != size {
+		return nil, nil, errors.New("file too large")
+	}
+	b := make([]byte, size)
+	if _, err := f.ReadAt(b, 0); err != nil {
+		return nil, nil, err
+	}
+	return b, nil, nil
+}

@@ -159,3 +159,32 @@ func TestRealVocabOnly(t *testing.T) {
 		})
 	}
 }
+
+func TestReadFileMatchesOpen(t *testing.T) {
+	path := filepath.Join(sharedDir(t), "models", "kjv-tiny", "kjv-tiny-i2_s.gguf")
+	a, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Tensors) != len(b.Tensors) || len(a.KV) != len(b.KV) {
+		t.Fatalf("ReadFile: %d tensors %d keys, Open: %d and %d", len(b.Tensors), len(b.KV), len(a.Tensors), len(a.KV))
+	}
+	for i := range a.Tensors {
+		da, _ := a.TensorData(&a.Tensors[i])
+		db, err := b.TensorData(&b.Tensors[i])
+		if err != nil || !bytes.Equal(da, db) {
+			t.Fatalf("tensor %s differs (%v)", a.Tensors[i].Name, err)
+		}
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadFile(filepath.Join(t.TempDir(), "missing.gguf")); err == nil {
+		t.Error("ReadFile of a missing file succeeded")
+	}
+}

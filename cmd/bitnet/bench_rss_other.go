@@ -14,6 +14,3 @@ func fileSize(path string) (int64, error) {
 	}
 	return fi.Size(), nil
 }
-
-// readAnon reads the file into memory (--mmap=false).
-func readAnon(path string) ([]byte, error) { return os.ReadFile(path) }

@@ -43,14 +43,14 @@ func defaultThreads() int { return runtime.GOMAXPROCS(0) }
 
 // loadModel opens and binds a model and, when withTokenizer, its tokenizer.
 func loadModel(path string, threads int, withTokenizer bool) (*loaded, error) {
-	return loadModelOpts(path, loadOpts{Threads: threads, Mmap: true}, withTokenizer)
+	return loadModelOpts(path, loadOpts{Threads: threads}, withTokenizer)
 }
 
 // loadOpts are the ways of loading a model the commands share.
 type loadOpts struct {
 	Threads int
 	HeadQ8  bool // --head q8
-	Mmap    bool // map the file; false reads it into anonymous memory
+	Mmap    bool // map the file; false reads it into memory (gguf.ReadFile)
 }
 
 // modelFlags are the flags every model-running command shares.
@@ -69,7 +69,7 @@ func addModelFlags(fs *flag.FlagSet, pathHelp string) *modelFlags {
 		threads: fs.Int("threads", defaultThreads(), "worker threads"),
 		head:    fs.String("head", "f16", "output head: f16 (as stored) or q8 (quantized to int8 at load: faster decoding, see docs/performance.md)"),
 		kernels: fs.String("kernels", "", "kernel `set`: generic, avx2, avx512vnni, neon or auto (default: $"+kernels.EnvVar+", else auto)"),
-		mmap:    fs.Bool("mmap", true, "memory-map the model file (false: read it into anonymous memory advised for huge pages)"),
+		mmap:    fs.Bool("mmap", false, "memory-map the model file instead of reading it into memory advised for huge pages (the default, faster on machines where 4 KiB file mappings limit bandwidth: see docs/performance.md)"),
 	}
 }
 
@@ -108,11 +108,10 @@ func loadModelOpts(path string, o loadOpts, withTokenizer bool) (*loaded, error)
 	var f *gguf.File
 	var err error
 	if path != "" && !o.Mmap {
-		var b []byte
-		if b, err = readAnon(path); err != nil {
+		if _, err := os.Stat(path); err != nil {
 			return nil, fmt.Errorf("model file: %w", err)
 		}
-		f, err = gguf.FromBytes(b, path)
+		f, err = gguf.ReadFile(path)
 	} else {
 		f, err = openFile(path)
 	}
