@@ -6,7 +6,6 @@ import (
 	"os"
 	"runtime"
 	"syscall"
-
 )
 
 // peakRSS returns the process's peak resident set size in bytes
