@@ -12,16 +12,27 @@ import "math"
 // It returns s and Σ q_k. len(q) must be >= len(x).
 func QuantizeI8(x []float32, q []int8) (scale float32, sum int32) {
 	q = q[:len(x)]
-	m := 1e-5
+	var amaxBits uint32 // |v| compares as its bit pattern for finite v
 	for _, v := range x {
-		if a := math.Abs(float64(v)); a > m {
-			m = a
+		if b := math.Float32bits(v) & 0x7fffffff; b > amaxBits {
+			amaxBits = b
 		}
 	}
+	amax := math.Float32frombits(amaxBits)
+	// max(1e-5, max|x|) compared in float64 gives the same value as this:
+	// every float32 converts to float64 exactly.
+	m := max(float64(amax), 1e-5)
 	s := float32(127 / m)
 	for i, v := range x {
-		r := int32(math.RoundToEven(float64(v * s)))
-		r = min(max(r, -128), 127)
+		// nearest_int: adding 1.5·2²³ in float32 rounds half to even;
+		// valid because |v·s| ≤ 127. The conversion keeps the product
+		// rounded to float32 (no fused multiply-add), as in ggml.
+		r := int32(math.Float32bits(float32(v*s)+12582912)) - 0x4b400000
+		if r > 127 {
+			r = 127
+		} else if r < -128 {
+			r = -128
+		}
 		q[i] = int8(r)
 		sum += r
 	}

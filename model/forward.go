@@ -175,42 +175,19 @@ func (m *Model) step(s *State, tokens []int32, nOut int) {
 //	x = x + BitLinear(Wo, o)
 func (m *Model) attention(s *State, l, T int) {
 	c, L := m.Config, &m.Weights.Layers[l]
-	dim, kvDim, qDim, hd := c.Dim, c.KVDim, c.QDim, c.HeadDim
 
-	for t := range T {
-		kernels.RMSNorm(s.xb[t*dim:(t+1)*dim], s.x[t*dim:(t+1)*dim], L.AttnNorm, c.NormEps)
-	}
-	m.linear(s, &L.Q, s.xb, s.q, T)
-	m.linear(s, &L.K, s.xb, s.kb, T)
-	m.linear(s, &L.V, s.xb, s.vb, T)
-
-	rope := kernels.RopeNeoX
-	if c.Rope == RopeNorm {
-		rope = kernels.RopeNorm
-	}
-	for t := range T {
-		cs := s.rope[t*c.NRot : (t+1)*c.NRot]
-		for h := range c.NHeads {
-			rope(s.q[t*qDim+h*hd:t*qDim+(h+1)*hd], cs, c.NRot)
-		}
-		for h := range c.NKVHeads {
-			rope(s.kb[t*kvDim+h*hd:t*kvDim+(h+1)*hd], cs, c.NRot)
-		}
-		// The cache stores binary16 (as llama.cpp's default cache) or q8.
-		s.rowSeq[t].Store(l, s.rowPos[t], s.kb[t*kvDim:(t+1)*kvDim], s.vb[t*kvDim:(t+1)*kvDim])
-	}
+	m.rowOp(s, T, rowJob{op: opNorm, dst: s.xb, src: s.x, w: L.AttnNorm, n: c.Dim})
+	m.linears(s, s.xb, T, &L.Q, s.q, &L.K, s.kb, &L.V, s.vb)
+	m.rowOp(s, T, rowJob{op: opRopeStore, l: l})
 
 	s.battn = batchAttentionJob{s: s, c: c, l: l}
 	m.pool.Do(T*c.NHeads, 1, &s.battn)
 
 	if L.AttnSubNorm != nil {
-		for t := range T {
-			o := s.xb[t*qDim : (t+1)*qDim]
-			kernels.RMSNorm(o, o, L.AttnSubNorm, c.NormEps)
-		}
+		m.rowOp(s, T, rowJob{op: opNorm, dst: s.xb, src: s.xb, w: L.AttnSubNorm, n: c.QDim})
 	}
 	m.linear(s, &L.O, s.xb, s.out, T)
-	addTo(s.x[:T*dim], s.out[:T*dim])
+	m.rowOp(s, T, rowJob{op: opResidual, dst: s.x, src: s.out, n: c.Dim})
 }
 
 // feedForward is one FFN block (spec §3.1 steps 2.9–2.13):
@@ -221,26 +198,12 @@ func (m *Model) attention(s *State, l, T int) {
 //	x = x + BitLinear(Wdown, h)
 func (m *Model) feedForward(s *State, l, T int) {
 	c, L := m.Config, &m.Weights.Layers[l]
-	dim, hid := c.Dim, c.HiddenDim
 
-	for t := range T {
-		kernels.RMSNorm(s.xb[t*dim:(t+1)*dim], s.x[t*dim:(t+1)*dim], L.FFNNorm, c.NormEps)
-	}
-	m.linear(s, &L.Gate, s.xb, s.hb, T)
-	m.linear(s, &L.Up, s.xb, s.hb2, T)
-	if c.Act == ReluSqr {
-		kernels.ReluSqrMul(s.hb[:T*hid], s.hb2[:T*hid])
-	} else {
-		kernels.SiluMul(s.hb[:T*hid], s.hb2[:T*hid])
-	}
-	if L.FFNSubNorm != nil {
-		for t := range T {
-			h := s.hb[t*hid : (t+1)*hid]
-			kernels.RMSNorm(h, h, L.FFNSubNorm, c.NormEps)
-		}
-	}
+	m.rowOp(s, T, rowJob{op: opNorm, dst: s.xb, src: s.x, w: L.FFNNorm, n: c.Dim})
+	m.linears(s, s.xb, T, &L.Gate, s.hb, &L.Up, s.hb2, nil, nil)
+	m.rowOp(s, T, rowJob{op: opActNorm, dst: s.hb, src: s.hb2, w: L.FFNSubNorm, n: c.HiddenDim})
 	m.linear(s, &L.Down, s.hb, s.out, T)
-	addTo(s.x[:T*dim], s.out[:T*dim])
+	m.rowOp(s, T, rowJob{op: opResidual, dst: s.x, src: s.out, n: c.Dim})
 }
 
 // classifier computes logits rows [first, T) from the final-normed rows of
@@ -267,11 +230,81 @@ func (m *Model) classifier(s *State, first, T int) {
 	m.pool.Do(c.VocabSize, 64, &s.head)
 }
 
-func addTo(dst, src []float32) {
-	src = src[:len(dst)]
-	for i := range dst {
-		dst[i] += src[i]
+// Per-row operations of a step. Rows are independent, so a prefill spreads
+// them over the pool; a single decoded row runs inline.
+const (
+	opNorm      = iota // dst = RMSNorm(src; w), rows of n (dst may be src)
+	opActNorm          // dst = act(dst) ⊙ src, then RMSNorm(dst; w) if w != nil
+	opRopeStore        // RoPE on q and k, then k and v into the KV cache (layer l)
+	opResidual         // dst += src
+)
+
+// rowJob is one per-row operation over the rows of a step.
+type rowJob struct {
+	m        *Model
+	s        *State
+	op       int
+	dst, src []float32
+	w        []float32
+	n        int
+	l        int
+}
+
+func (m *Model) rowOp(s *State, T int, j rowJob) {
+	j.m, j.s = m, s
+	s.rows = j
+	if T == 1 {
+		s.rows.Run(0, 1, 0)
+		return
 	}
+	m.pool.Do(T, 1, &s.rows)
+}
+
+func (j *rowJob) Run(lo, hi, _ int) {
+	c, s, n := j.m.Config, j.s, j.n
+	for t := lo; t < hi; t++ {
+		switch j.op {
+		case opNorm:
+			kernels.RMSNorm(j.dst[t*n:(t+1)*n], j.src[t*n:(t+1)*n], j.w, c.NormEps)
+		case opActNorm:
+			g, u := j.dst[t*n:(t+1)*n], j.src[t*n:(t+1)*n]
+			if c.Act == ReluSqr {
+				kernels.ReluSqrMul(g, u)
+			} else {
+				kernels.SiluMul(g, u)
+			}
+			if j.w != nil {
+				kernels.RMSNorm(g, g, j.w, c.NormEps)
+			}
+		case opRopeStore:
+			j.m.ropeStore(s, j.l, t)
+		case opResidual:
+			d, a := j.dst[t*n:(t+1)*n], j.src[t*n:(t+1)*n]
+			for i := range d {
+				d[i] += a[i]
+			}
+		}
+	}
+}
+
+// ropeStore applies RoPE (spec §3.4) to row t's query and key heads and
+// writes its key and value into the sequence's cache for layer l.
+func (m *Model) ropeStore(s *State, l, t int) {
+	c := m.Config
+	qDim, kvDim, hd := c.QDim, c.KVDim, c.HeadDim
+	rope := kernels.RopeNeoX
+	if c.Rope == RopeNorm {
+		rope = kernels.RopeNorm
+	}
+	cs := s.rope[t*c.NRot : (t+1)*c.NRot]
+	for h := range c.NHeads {
+		rope(s.q[t*qDim+h*hd:t*qDim+(h+1)*hd], cs, c.NRot)
+	}
+	for h := range c.NKVHeads {
+		rope(s.kb[t*kvDim+h*hd:t*kvDim+(h+1)*hd], cs, c.NRot)
+	}
+	// The cache stores binary16 (as llama.cpp's default cache) or q8.
+	s.rowSeq[t].Store(l, s.rowPos[t], s.kb[t*kvDim:(t+1)*kvDim], s.vb[t*kvDim:(t+1)*kvDim])
 }
 
 func (m *Model) trace(s *State, layer, T int) {

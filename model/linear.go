@@ -1,8 +1,6 @@
 package model
 
 import (
-	"math"
-
 	"github.com/bitnet-go/bitnet/gguf"
 	"github.com/bitnet-go/bitnet/kernels"
 )
@@ -19,22 +17,100 @@ import (
 // then the optional per-projection scale and bias. x is (T, W.Cols) and out
 // (T, W.Rows), both row-major.
 func (m *Model) linear(s *State, w *Linear, x, out []float32, T int) {
-	K := w.Cols
-	switch w.Type {
-	case gguf.TypeI2_S:
-		for t := range T {
-			s.xs[t], s.xsum[t] = kernels.QuantizeI8(x[t*K:(t+1)*K], s.xq[t*K:(t+1)*K])
+	m.linears(s, x, T, w, out, nil, nil, nil, nil)
+}
+
+// linears is linear for up to three projections that read the same input
+// (q, k and v; gate and up; unused ones nil): x is quantized once and all
+// their output rows are computed in one parallel loop, so a decoded token
+// pays one pool synchronisation per group instead of one per matrix.
+// Projections of different weight families are run one after the other.
+func (m *Model) linears(s *State, x []float32, T int, w0 *Linear, o0 []float32, w1 *Linear, o1 []float32, w2 *Linear, o2 []float32) {
+	if (w1 != nil && family(w1.Type) != family(w0.Type)) || (w2 != nil && family(w2.Type) != family(w0.Type)) {
+		m.linears(s, x, T, w0, o0, nil, nil, nil, nil)
+		if w1 != nil {
+			m.linears(s, x, T, w1, o1, nil, nil, nil, nil)
 		}
-	case gguf.TypeTQ2_0, gguf.TypeTQ1_0:
-		nb := K / 256
-		for t := range T {
-			kernels.QuantizeQ8K(x[t*K:(t+1)*K], s.xq[t*K:(t+1)*K], s.xd[t*nb:(t+1)*nb])
+		if w2 != nil {
+			m.linears(s, x, T, w2, o2, nil, nil, nil, nil)
 		}
-	case gguf.TypeF16:
-		kernels.RoundF16(x[:T*K]) // ggml's vec_dot_type for F16 is F16
+		return
 	}
-	s.lin = linearJob{s: s, w: w, x: x, out: out, T: T}
-	m.pool.Do(w.Rows, 16, &s.lin)
+	m.prepareInput(s, w0.Type, x, w0.Cols, T)
+	j := &s.lin
+	*j = linearJob{s: s, x: x, T: T}
+	for _, p := range [3]struct {
+		w *Linear
+		o []float32
+	}{{w0, o0}, {w1, o1}, {w2, o2}} {
+		if p.w == nil {
+			continue
+		}
+		j.w[j.n], j.out[j.n], j.end[j.n] = p.w, p.o, j.rows+p.w.Rows
+		j.rows += p.w.Rows
+		j.n++
+	}
+	m.pool.Do(j.rows, 16, j)
+}
+
+// weight families by the input form they need.
+const (
+	famFloat = iota // float activations
+	famI8           // per-token int8 (I2_S)
+	famQ8K          // per-256-block int8 (TQ1_0, TQ2_0)
+	famF16          // float activations rounded to f16
+)
+
+func family(t gguf.Type) int {
+	switch t {
+	case gguf.TypeI2_S:
+		return famI8
+	case gguf.TypeTQ2_0, gguf.TypeTQ1_0:
+		return famQ8K
+	case gguf.TypeF16:
+		return famF16
+	}
+	return famFloat
+}
+
+// prepareInput puts x (T rows of K) in the form weights of type typ need:
+// s.xq with s.xs/s.xsum (I2_S) or s.xd (TQ types), or x rounded to f16 in
+// place. Rows are independent, so a prefill spreads them over the pool.
+func (m *Model) prepareInput(s *State, typ gguf.Type, x []float32, K, T int) {
+	f := family(typ)
+	if f == famFloat {
+		return
+	}
+	s.prep = prepJob{s: s, fam: f, x: x, K: K}
+	if T == 1 {
+		s.prep.Run(0, 1, 0)
+		return
+	}
+	m.pool.Do(T, 4, &s.prep)
+}
+
+// prepJob quantizes (or rounds) rows [lo, hi) of a linear's input.
+type prepJob struct {
+	s   *State
+	fam int
+	x   []float32
+	K   int
+}
+
+func (j *prepJob) Run(lo, hi, _ int) {
+	s, K := j.s, j.K
+	for t := lo; t < hi; t++ {
+		x := j.x[t*K : (t+1)*K]
+		switch j.fam {
+		case famI8:
+			s.xs[t], s.xsum[t] = kernels.QuantizeI8(x, s.xq[t*K:(t+1)*K])
+		case famQ8K:
+			nb := K / 256
+			kernels.QuantizeQ8K(x, s.xq[t*K:(t+1)*K], s.xd[t*nb:(t+1)*nb])
+		case famF16:
+			kernels.RoundF16(x) // ggml's vec_dot_type for F16 is F16
+		}
+	}
 }
 
 // i2sRowBlock is the number of output rows of an I2_S product computed per
@@ -42,17 +118,33 @@ func (m *Model) linear(s *State, w *Linear, x, out []float32, T int) {
 // worker's s.iacc.
 const i2sRowBlock = 64
 
-// linearJob computes output rows [lo, hi) of a linear for every token.
+// linearJob computes output rows of up to three linears sharing an input,
+// for every token. Item i of the loop is row i of the concatenation of the
+// matrices' rows.
 type linearJob struct {
-	s   *State
-	w   *Linear
-	x   []float32 // (T, Cols) float input, for float weights
-	out []float32 // (T, Rows)
-	T   int
+	s    *State
+	w    [3]*Linear
+	out  [3][]float32 // (T, w[i].Rows)
+	end  [3]int       // cumulative row counts
+	n    int          // matrices in use
+	rows int
+	x    []float32 // (T, Cols) float input, for float weights
+	T    int
 }
 
 func (j *linearJob) Run(lo, hi, worker int) {
-	s, w, T := j.s, j.w, j.T
+	start := 0
+	for i := range j.n {
+		if a, b := max(lo, start), min(hi, j.end[i]); a < b {
+			j.run(j.w[i], j.out[i], a-start, b-start, worker)
+		}
+		start = j.end[i]
+	}
+}
+
+// run computes rows [lo, hi) of w into out.
+func (j *linearJob) run(w *Linear, out []float32, lo, hi, worker int) {
+	s, T := j.s, j.T
 	K, N := w.Cols, w.Rows
 	nb := K / 256
 	switch {
@@ -67,7 +159,7 @@ func (j *linearJob) Run(lo, hi, worker int) {
 			kernels.MatMulI2S(acc, nr, w.Data[n0*rb:(n0+nr)*rb], nr, K, s.xq[:T*K], s.xsum[:T])
 			for t := range T {
 				a := acc[t*nr : (t+1)*nr]
-				o := j.out[t*N+n0 : t*N+n0+nr]
+				o := out[t*N+n0 : t*N+n0+nr]
 				xs := s.xs[t]
 				for i, v := range a {
 					// ggml_compute_forward_mul_mat_one_chunk: (acc − Σq)/s·β,
@@ -85,32 +177,32 @@ func (j *linearJob) Run(lo, hi, worker int) {
 			nr := min(i2sRowBlock, hi-n0)
 			wb := w.Data[n0*rb : (n0+nr)*rb]
 			for t := range T {
-				kernels.MatVecTQ2(j.out[t*N+n0:t*N+n0+nr], wb, s.xq[t*K:(t+1)*K], s.xd[t*nb:(t+1)*nb])
+				kernels.MatVecTQ2(out[t*N+n0:t*N+n0+nr], wb, s.xq[t*K:(t+1)*K], s.xd[t*nb:(t+1)*nb])
 			}
 		}
 	case w.Type == gguf.TypeTQ1_0 && T == 1:
 		for n := lo; n < hi; n++ {
-			j.out[n] = kernels.DotTQ1Q8K(w.Row(n), s.xq[:K], s.xd[:nb])
+			out[n] = kernels.DotTQ1Q8K(w.Row(n), s.xq[:K], s.xd[:nb])
 		}
 	case w.Type == gguf.TypeTQ1_0:
 		tw, dw := s.wtFor(worker)[:K], s.rowTmpFor(worker)[:nb]
 		for n := lo; n < hi; n++ {
 			kernels.UnpackTQ1(w.Row(n), tw, dw)
 			for t := range T {
-				j.out[t*N+n] = kernels.DotBlocksQ8K(tw, s.xq[t*K:(t+1)*K], dw, s.xd[t*nb:(t+1)*nb])
+				out[t*N+n] = kernels.DotBlocksQ8K(tw, s.xq[t*K:(t+1)*K], dw, s.xd[t*nb:(t+1)*nb])
 			}
 		}
 	default:
 		tmp := s.rowTmpFor(worker)
 		for n := lo; n < hi; n++ {
 			for t := range T {
-				j.out[t*N+n] = w.rowDot(n, j.x[t*K:(t+1)*K], tmp)
+				out[t*N+n] = w.rowDot(n, j.x[t*K:(t+1)*K], tmp)
 			}
 		}
 	}
 	if w.OutScale != 1 || w.Bias != nil {
 		for t := range T {
-			o := j.out[t*N : (t+1)*N]
+			o := out[t*N : (t+1)*N]
 			for n := lo; n < hi; n++ {
 				if w.OutScale != 1 {
 					o[n] *= w.OutScale
@@ -119,37 +211,6 @@ func (j *linearJob) Run(lo, hi, worker int) {
 					o[n] += w.Bias[n]
 				}
 			}
-		}
-	}
-}
-
-// attentionJob computes the attention output of (token, head) pairs.
-type attentionJob struct {
-	s       *State
-	c       *Config
-	l       int
-	T, pos0 int
-}
-
-func (j *attentionJob) Run(lo, hi, worker int) {
-	s, c := j.s, j.c
-	hd, kvDim, qDim := c.HeadDim, c.KVDim, c.QDim
-	scale := float32(1 / math.Sqrt(float64(hd)))
-	kc, vc := s.keyCache[j.l], s.valueCache[j.l]
-	for i := lo; i < hi; i++ {
-		t, h := i/c.NHeads, i%c.NHeads
-		pos := j.pos0 + t
-		g := h / c.KVMul // GQA: contiguous groups of query heads share a KV head
-		q := s.q[t*qDim+h*hd : t*qDim+(h+1)*hd]
-		att := s.att[worker*s.SeqLen : worker*s.SeqLen+pos+1]
-		for p := range att {
-			att[p] = kernels.DotF32F16(q, kc[p*kvDim+g*hd:p*kvDim+(g+1)*hd]) * scale
-		}
-		kernels.Softmax(att)
-		o := s.xb[t*qDim+h*hd : t*qDim+(h+1)*hd]
-		clear(o)
-		for p, a := range att {
-			kernels.AxpyF16(o, a, vc[p*kvDim+g*hd:p*kvDim+(g+1)*hd])
 		}
 	}
 }

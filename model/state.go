@@ -42,11 +42,9 @@ type State struct {
 	wt     []int8    // (threads, maxK) one unpacked ternary weight row
 	logits []float32 // (MaxBatch, VocabSize)
 
-	keyCache   [][]uint16 // (NLayers)(SeqLen, KVDim) binary16
-	valueCache [][]uint16 // (NLayers)(SeqLen, KVDim) binary16
-
 	lin  linearJob
-	attn attentionJob
+	prep prepJob
+	rows rowJob
 	head headJob
 }
 
