@@ -3,7 +3,9 @@ package model
 import (
 	"fmt"
 	"math"
+	"unsafe"
 
+	"github.com/bitnet-go/bitnet/internal/bigmem"
 	"github.com/bitnet-go/bitnet/kernels"
 )
 
@@ -16,7 +18,8 @@ import (
 //
 // with Σ q·w8 computed exactly as Σ (q+128)·w8 − 128·Σ w8 (VPDPBUSD form).
 type headQ8 struct {
-	w      []int8    // (vocab, dim)
+	w      []int8 // (vocab, dim), in huge-page memory (internal/bigmem)
+	free   func()
 	scale  []float32 // (vocab) max|row|/127
 	rowSum []int32   // (vocab) Σ_k w8_nk
 }
@@ -59,7 +62,8 @@ func (m *Model) quantizeHead() error {
 	if int64(V)*int64(K) > math.MaxInt32*8 {
 		return fmt.Errorf("model: output matrix %d × %d too large for the q8 head", V, K)
 	}
-	h := &headQ8{w: make([]int8, V*K), scale: make([]float32, V), rowSum: make([]int32, V)}
+	buf, free := bigmem.Bytes(V * K)
+	h := &headQ8{w: unsafe.Slice((*int8)(unsafe.Pointer(unsafe.SliceData(buf))), len(buf)), free: free, scale: make([]float32, V), rowSum: make([]int32, V)}
 	job := &quantizeHeadJob{m: out, h: h, tmp: make([][]float32, m.pool.Threads())}
 	for i := range job.tmp {
 		job.tmp[i] = make([]float32, K)

@@ -61,8 +61,15 @@ func (m *Model) HeadQ8() bool { return m.headQ8 != nil }
 // Threads reports the number of worker threads.
 func (m *Model) Threads() int { return m.pool.Threads() }
 
-// Close stops the worker pool. It does not close the file.
-func (m *Model) Close() { m.pool.Close() }
+// Close stops the worker pool and frees load-time buffers. It does not
+// close the file.
+func (m *Model) Close() {
+	m.pool.Close()
+	if m.headQ8 != nil && m.headQ8.free != nil {
+		m.headQ8.free()
+		m.headQ8 = nil
+	}
+}
 
 // WeightBytes is the number of tensor bytes one decoded token reads: every
 // projection plus the head.

@@ -24,6 +24,7 @@ var layer = map[string]int{
 	"config":                0,
 	"internal/workpool":     0,
 	"internal/textstop":     0,
+	"internal/bigmem":       0,
 	"internal/loadtest":     0,
 	"internal/sysinfo":      0,
 	"safetensors":           0,
