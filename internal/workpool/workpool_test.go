@@ -52,6 +52,8 @@ func TestDoAllocatesNothing(t *testing.T) {
 	}
 }
 
+// BenchmarkDo times one small parallel loop; model-level figures (bitnet bench)
+// are what the spinning hand-off is for.
 func BenchmarkDo(b *testing.B) {
 	p := New(0)
 	defer p.Close()
