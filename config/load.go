@@ -112,6 +112,8 @@ var ignoredEnv = map[string]bool{
 	"BITNET_GPU_MODEL":       true, // gpu/cuda tests: model for the device checks
 	"BITNET_REQUIRE_NVRTC":   true, // CI: fail instead of skip without NVRTC
 	"BITNET_REQUIRE_KERNELS": true, // CI: fail instead of skip without a kernel set
+	"BITNET_BENCH_MODEL":     true, // engine benchmark: model file
+	"BITNET_BENCH_HEAD":      true, // engine benchmark: head type
 }
 
 // ignoredEnvPrefixes are prefixes of variables used internally between

@@ -3,6 +3,9 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bitnet-go/bitnet/model"
@@ -49,6 +52,7 @@ func (e *Engine) loop() {
 	work := make([]int, 0, e.cfg.MaxSeqs)
 	decode := make([]bool, 0, e.cfg.MaxSeqs)
 	batch := &model.Batch{}
+	var sampled []acceptJob
 	start := 0
 	lastBatch := 0
 
@@ -169,28 +173,72 @@ func (e *Engine) loop() {
 			continue
 		}
 
-		// Sample for every sequence whose last pending token was computed.
+		// Sample for every sequence whose last pending token was computed:
+		// in parallel (sampling over a large vocabulary takes milliseconds),
+		// then finished sequences are retired here on the loop goroutine.
 		V := e.m.Config.VocabSize
-		out := 0
-		kept := active[:0]
+		sampled = sampled[:0]
 		for i, s := range active {
 			if rows[i] == 0 || s.kv.Len() < len(s.tokens) {
-				kept = append(kept, s)
 				continue
 			}
 			if !s.published {
 				s.kv.Publish(s.tokens[:len(s.req.Prompt)])
 				s.published = true
 			}
-			done := s.accept(e, logits[out*V:(out+1)*V])
-			out++
-			if !done {
-				kept = append(kept, s)
+			sampled = append(sampled, acceptJob{s: s, logits: logits[len(sampled)*V : (len(sampled)+1)*V]})
+		}
+		e.acceptAll(sampled)
+		kept := active[:0]
+		j := 0
+		for i, s := range active {
+			if j < len(sampled) && sampled[j].s == s && rows[i] > 0 {
+				a := &sampled[j]
+				j++
+				if a.done {
+					s.finish(a.finish, a.err)
+					continue
+				}
 			}
+			kept = append(kept, s)
 		}
 		active = kept
 		publish()
 	}
+}
+
+// acceptJob is one sequence's sampling after a step.
+type acceptJob struct {
+	s      *sequence
+	logits []float32
+	done   bool
+	finish string
+	err    error
+}
+
+// acceptAll runs accept for every job, spread over GOMAXPROCS goroutines
+// when there are several.
+func (e *Engine) acceptAll(jobs []acceptJob) {
+	run := func(a *acceptJob) { a.done, a.finish, a.err = a.s.accept(e, a.logits) }
+	workers := min(len(jobs), runtime.GOMAXPROCS(0))
+	if workers <= 1 {
+		for i := range jobs {
+			run(&jobs[i])
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < len(jobs); i = int(next.Add(1)) - 1 {
+				run(&jobs[i])
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // forward runs one step, turning a panic into an error so that one bad

@@ -84,12 +84,14 @@ func (s *sequence) finish(finish string, err error) {
 }
 
 // accept takes the logits of the sequence's last row, samples the next
-// token and emits its text. It reports whether the sequence is finished.
-func (s *sequence) accept(e *Engine, logits []float32) bool {
+// token and emits its text. It reports whether the sequence is finished and
+// how; the caller then calls finish (which returns KV blocks to the pool,
+// so it must run on the loop goroutine, while accept may run in parallel
+// for different sequences).
+func (s *sequence) accept(e *Engine, logits []float32) (done bool, finish string, err error) {
 	tok := s.sampler.Sample(logits, s.tokens)
 	if tok < 0 {
-		s.finish("", errNonFinite)
-		return true
+		return true, "", errNonFinite
 	}
 	s.tokens = append(s.tokens, tok)
 	s.generated++
@@ -105,24 +107,21 @@ func (s *sequence) accept(e *Engine, logits []float32) bool {
 	if !s.req.IgnoreEOG && e.tok.IsEOG(tok) {
 		ev.Text = s.stop.Flush(s.dec.Flush())
 		s.send(ev)
-		s.finish("stop", nil)
-		return true
+		return true, "stop", nil
 	}
 	text, stop := s.stop.Add(s.dec.Add(tok))
 	ev.Text = text
 	if stop != "" {
 		s.send(ev)
-		s.finish("stop", nil)
-		return true
+		return true, "stop", nil
 	}
 	if s.generated >= s.req.MaxTokens {
 		ev.Text += s.stop.Flush(s.dec.Flush())
 		s.send(ev)
-		s.finish("length", nil)
-		return true
+		return true, "length", nil
 	}
 	s.send(ev)
-	return false
+	return false, "", nil
 }
 
 // logprob reports tok's log-probability and the TopLogprobs best tokens,
