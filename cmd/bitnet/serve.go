@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/bitnet-go/bitnet/chat"
+	"github.com/bitnet-go/bitnet/config"
 	"github.com/bitnet-go/bitnet/engine"
 	"github.com/bitnet-go/bitnet/kvcache"
 	"github.com/bitnet-go/bitnet/server"
@@ -63,10 +65,46 @@ See docs/serving.md.`, stderr)
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	otlp := fs.String("otlp-endpoint", "", "OTLP/HTTP trace collector `URL` (e.g. http://localhost:4318); empty = tracing off")
 	chatTemplate := fs.String("chat-template", "", "chat template: a built-in name ("+strings.Join(chat.Names(), ", ")+") or Jinja text (default: from the model)")
+	configFile := fs.String("config", "", "TOML configuration `file` (default: $BITNET_CONFIG); its values and BITNET_* variables apply where no flag is given (docs/configuration.md)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
+	// Configuration file and environment: flags > env > file > these flags'
+	// defaults. Keys without a serve flag (generation defaults, thresholds)
+	// are validated but not used here.
+	ccfg, prov, err := config.Load(*configFile, os.Environ(), nil)
+	if err != nil {
+		return err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	apply := func(key, flagName string, fn func()) {
+		if !set[flagName] && prov.Source(key).Kind != config.FromDefault {
+			fn()
+		}
+	}
+	var configKeys []string
+	apply("model.path", "m", func() { *mf.path = ccfg.Model.Path })
+	apply("model.head", "head", func() { *mf.head = ccfg.Model.Head })
+	apply("runtime.threads", "threads", func() { *mf.threads = ccfg.Runtime.Threads })
+	apply("runtime.kernels", "kernels", func() { *mf.kernels = ccfg.Runtime.Kernels })
+	apply("server.addr", "addr", func() { *addr = ccfg.Server.Addr })
+	apply("server.api_keys", "api-key", func() { configKeys = ccfg.Server.APIKeys })
+	apply("server.api_key_file", "api-key-file", func() { *apiKeyFile = ccfg.Server.APIKeyFile })
+	apply("server.cors_origins", "cors-origin", func() { cors = ccfg.Server.CORSOrigins })
+	apply("server.max_body_bytes", "max-body", func() { *maxBody = strconv.FormatInt(int64(ccfg.Server.MaxBodyBytes), 10) })
+	apply("server.request_timeout", "request-timeout", func() { *reqTimeout = ccfg.Server.RequestTimeout })
+	apply("server.shutdown_timeout", "shutdown-timeout", func() { *shutdownTimeout = ccfg.Server.ShutdownTimeout })
+	apply("memory.kv_budget", "kv-budget", func() { *kvBudget = ccfg.Memory.KVBudget.String() })
+	apply("memory.kv_type", "kv-type", func() { *kvType = ccfg.Memory.KVType })
+	apply("memory.context", "ctx", func() { *ctxLen = ccfg.Memory.Context })
+	apply("scheduler.max_batch", "max-batch", func() { *maxBatch = ccfg.Scheduler.MaxBatch })
+	apply("scheduler.max_queue", "max-queue", func() { *maxQueue = ccfg.Scheduler.MaxQueue })
+	apply("scheduler.prefill_chunk", "prefill-chunk", func() { *prefillChunk = ccfg.Scheduler.PrefillChunk })
+	apply("telemetry.log_format", "log-format", func() { *logFormat = ccfg.Telemetry.LogFormat })
+	apply("telemetry.log_level", "log-level", func() { *logLevel = ccfg.Telemetry.LogLevel })
+	apply("telemetry.otlp_endpoint", "otlp-endpoint", func() { *otlp = ccfg.Telemetry.OTLPEndpoint })
 	if len(pos) != 0 {
 		return usagef("unexpected arguments %q (serve takes only flags)", pos)
 	}
@@ -119,6 +157,7 @@ See docs/serving.md.`, stderr)
 	if err != nil {
 		return err
 	}
+	keys = append(keys, configKeys...)
 	for _, o := range cors {
 		if o != "*" && !strings.Contains(o, "://") {
 			return usagef("--cors-origin %q: want * or scheme://host[:port]", o)

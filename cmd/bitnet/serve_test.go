@@ -137,3 +137,41 @@ func TestServeParseSizes(t *testing.T) {
 		t.Errorf("parseBudget(10%%) = %d, %v", n, err)
 	}
 }
+
+// TestServeConfigFile: serve takes its settings from --config where no flag
+// gives them, and flags win.
+func TestServeConfigFile(t *testing.T) {
+	cfgFile := filepath.Join(t.TempDir(), "bitnet.toml")
+	conf := "[server]\napi_keys = [\"sk-conf\"]\n\n[memory]\ncontext = 256\nkv_type = \"q8\"\n\n[telemetry]\nlog_format = \"json\"\n"
+	if err := os.WriteFile(cfgFile, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	url, stop, code, errOut := startServe(t, "--config", cfgFile, "--log-format", "text")
+	for key, want := range map[string]int{"": 401, "sk-conf": 200} {
+		req, _ := http.NewRequest("GET", url+"/v1/models", nil)
+		if key != "" {
+			req.Header.Set("Authorization", "Bearer "+key)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("/v1/models with key %q: %d, want %d", key, resp.StatusCode, want)
+		}
+	}
+	stop()
+	if c := <-code; c != exitOK {
+		t.Fatalf("serve exited %d: %s", c, errOut.String())
+	}
+	logs := errOut.String()
+	if !strings.Contains(logs, "kv_type=q8") || !strings.Contains(logs, "context=256") {
+		t.Errorf("the file's memory settings did not apply, or the --log-format flag lost to the file (want text logs): %s", logs)
+	}
+	// An unknown key in the file is an error naming it.
+	os.WriteFile(cfgFile, []byte("[server]\nadr = \"x\"\n"), 0o600)
+	if c, _, e := bitnet(t, "serve", "--config", cfgFile); c == exitOK || !strings.Contains(e, "server.adr") {
+		t.Errorf("unknown key: exit %d, %q", c, e)
+	}
+}
