@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/bitnet-go/bitnet/kvcache"
 	"github.com/bitnet-go/bitnet/model"
 )
 
@@ -21,6 +22,12 @@ type PerplexityResult struct {
 // predicted from the ones before it. This is the measure recorded for
 // kjv-tiny in shared/models/kjv-tiny/reference/reference.json.
 func Perplexity(m *model.Model, tokens []int32, window int, progress func(done, total int)) (*PerplexityResult, error) {
+	return PerplexityKV(m, tokens, window, kvcache.F16, progress)
+}
+
+// PerplexityKV is Perplexity with the KV cache stored as kvType (to measure
+// what the q8 cache costs).
+func PerplexityKV(m *model.Model, tokens []int32, window int, kvType kvcache.Type, progress func(done, total int)) (*PerplexityResult, error) {
 	if window < 2 {
 		return nil, fmt.Errorf("crossval: perplexity window %d must be at least 2", window)
 	}
@@ -31,7 +38,7 @@ func Perplexity(m *model.Model, tokens []int32, window int, progress func(done, 
 	if nWin == 0 {
 		return nil, fmt.Errorf("crossval: %d tokens are fewer than one window of %d", len(tokens), window)
 	}
-	st, err := m.NewState(window, min(window, 64))
+	st, err := m.NewStateOpts(model.StateOptions{SeqLen: window, MaxBatch: min(window, 64), KVType: kvType})
 	if err != nil {
 		return nil, err
 	}

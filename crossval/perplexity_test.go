@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/bitnet-go/bitnet/gguf"
+	"github.com/bitnet-go/bitnet/kvcache"
 	"github.com/bitnet-go/bitnet/model"
 )
 
@@ -71,6 +72,17 @@ func TestKJVPerplexity(t *testing.T) {
 				tc.file, res.Perplexity, res.Windows, res.Predictions, ref.Heldout.Perplexity, tc.bitnetCpp)
 			if d := math.Abs(res.Perplexity/ref.Heldout.Perplexity - 1); d > 0.01 {
 				t.Errorf("perplexity %.4f is %.2f%% from PyTorch's %.4f (limit 1%%)", res.Perplexity, 100*d, ref.Heldout.Perplexity)
+			}
+			if tc.file == "kjv-tiny-i2_s.gguf" {
+				// The q8 KV cache (serve --kv-type q8) must cost under 0.1%.
+				q8, err := PerplexityKV(m, tokens, ref.Heldout.Window, kvcache.Q8, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Logf("q8 KV cache: perplexity %.4f (f16 %.4f)", q8.Perplexity, res.Perplexity)
+				if d := math.Abs(q8.Perplexity/res.Perplexity - 1); d > 0.001 {
+					t.Errorf("q8 KV cache changes perplexity by %.3f%% (limit 0.1%%)", 100*d)
+				}
 			}
 			if tc.bitnetCpp > 0 {
 				if d := math.Abs(res.Perplexity/tc.bitnetCpp - 1); d > 0.01 {

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/bitnet-go/bitnet/crossval"
+	"github.com/bitnet-go/bitnet/kvcache"
 )
 
 func init() {
@@ -20,6 +21,7 @@ func cmdPerplexity(args []string, stdout, stderr io.Writer) error {
 	textFile := fs.String("text-file", "", "text `file`, tokenized without BOS")
 	window := fs.Int("window", 256, "window length in tokens")
 	asJSON := fs.Bool("json", false, "print JSON")
+	kvType := fs.String("kv-type", "f16", "KV cache element type: f16 or q8")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -55,7 +57,11 @@ func cmdPerplexity(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("token %d at index %d is outside the vocabulary (%d)", t, i, l.model.Config.VocabSize)
 		}
 	}
-	res, err := crossval.Perplexity(l.model, tokens, *window, func(done, total int) {
+	kt, err := kvcache.ParseType(*kvType)
+	if err != nil {
+		return usagef("--kv-type %q: want f16 or q8", *kvType)
+	}
+	res, err := crossval.PerplexityKV(l.model, tokens, *window, kt, func(done, total int) {
 		if !*asJSON {
 			fmt.Fprintf(stderr, "\rwindow %d/%d", done, total)
 		}
