@@ -340,6 +340,8 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request, j *job, model, user
 
 	var (
 		lastTok  time.Time
+		firstTok time.Time
+		ttft     time.Duration
 		finish   string
 		usage    engine.Usage
 		endErr   error
@@ -349,6 +351,7 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request, j *job, model, user
 		now := time.Now()
 		if n := len(ev.Tokens); n > 0 {
 			if ev.TTFT > 0 {
+				ttft, firstTok = ev.TTFT, now
 				s.metrics.ttft.Observe(ev.TTFT.Seconds())
 				tr.firstToken(submit.Add(ev.TTFT), len(j.req.Prompt))
 			} else if !lastTok.IsZero() {
@@ -400,6 +403,7 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request, j *job, model, user
 		out.fail(endErr)
 		return
 	}
+	s.checkThresholds(r.Context(), ttft, usage.CompletionTokens, lastTok.Sub(firstTok))
 	s.metrics.finished.WithLabelValues(finish).Inc()
 	info.add(slog.String("finish", finish))
 	root.SetAttributes(attribute.StringSlice("gen_ai.response.finish_reasons", []string{finish}))
@@ -723,4 +727,20 @@ func (o *streamOut) fail(err error) {
 	}
 	info.logger.Warn("stream ended with an error", "code", ae.Code, "err", err.Error())
 	_ = o.send(ae.body())
+}
+
+// checkThresholds warns about a finished request that missed a configured
+// performance threshold: time to first token above MaxTTFT, or decoding
+// (tokens after the first, over the time since it) slower than MinGenTokS.
+func (s *Server) checkThresholds(ctx context.Context, ttft time.Duration, tokens int, decode time.Duration) {
+	if max := s.cfg.MaxTTFT; max > 0 && ttft > max {
+		s.metrics.violations.WithLabelValues("max_ttft").Inc()
+		s.cfg.Logger.WarnContext(ctx, "time to first token above the threshold", "ttft", ttft.Round(time.Millisecond), "max_ttft", max)
+	}
+	if min := s.cfg.MinGenTokS; min > 0 && tokens > 1 && decode > 0 {
+		if rate := float64(tokens-1) / decode.Seconds(); rate < min {
+			s.metrics.violations.WithLabelValues("min_gen_tok_s").Inc()
+			s.cfg.Logger.WarnContext(ctx, "generation speed below the threshold", "gen_tok_s", rate, "min_gen_tok_s", min)
+		}
+	}
 }

@@ -23,6 +23,7 @@ type metrics struct {
 	genTokens    prometheus.Counter
 	finished     *prometheus.CounterVec
 	ttft         prometheus.Histogram
+	violations   *prometheus.CounterVec
 	itl          prometheus.Histogram
 	batch        prometheus.Histogram
 	stepDur      prometheus.Histogram
@@ -48,6 +49,8 @@ func newMetrics(s *Server) *metrics {
 		Help: "Generated (completion) tokens."})
 	m.finished = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "generations_total",
 		Help: "Finished generation requests by finish reason (stop, length, cancelled, error)."}, []string{"reason"})
+	m.violations = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "threshold_violations_total",
+		Help: "Requests that missed a configured performance threshold (min_gen_tok_s, max_ttft)."}, []string{"threshold"})
 	m.ttft = prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Name: "time_to_first_token_seconds",
 		Help: "Time from submission (queueing included) to the first generated token.", Buckets: latencyBuckets})
 	m.itl = prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Name: "inter_token_latency_seconds",
@@ -71,7 +74,7 @@ func newMetrics(s *Server) *metrics {
 	loadTime.Set(s.cfg.ModelLoadTime.Seconds())
 
 	m.reg.MustRegister(m.requests, m.duration, m.inflight, m.promptTokens, m.cachedTokens, m.genTokens, m.finished,
-		m.ttft, m.itl, m.batch, m.stepDur, buildInfo, loadTime,
+		m.ttft, m.violations, m.itl, m.batch, m.stepDur, buildInfo, loadTime,
 		gauge("queue_depth", "Requests waiting for admission.", func() float64 { return float64(eng.Stats().Queued) }),
 		gauge("active_sequences", "Sequences being prefilled or decoded.", func() float64 { return float64(eng.Stats().Active) }),
 		gauge("last_batch_size", "Rows in the latest forward step.", func() float64 { return float64(eng.Stats().LastBatch) }),

@@ -162,3 +162,22 @@ func TestTraceSpans(t *testing.T) {
 		t.Errorf("spans %s", strings.Join(names, ", "))
 	}
 }
+
+// TestThresholds: a request that misses a configured performance threshold
+// is counted (and logged as a warning).
+func TestThresholds(t *testing.T) {
+	h := newHarness(t, engine.Config{}, func(c *Config) {
+		c.MaxTTFT = time.Nanosecond
+		c.MinGenTokS = 1e9
+	})
+	code, _, body := h.post("/v1/completions", `{"prompt":"`+genesis+`","max_tokens":8,"temperature":0}`)
+	if code != 200 {
+		t.Fatalf("%d %s", code, body)
+	}
+	_, text := h.get("/metrics")
+	for _, want := range []string{`bitnet_threshold_violations_total{threshold="max_ttft"} 1`, `bitnet_threshold_violations_total{threshold="min_gen_tok_s"} 1`} {
+		if !bytes.Contains(text, []byte(want)) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}

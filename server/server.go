@@ -64,6 +64,13 @@ type Config struct {
 	// DefaultMaxTokens caps chat completions that give no max_tokens
 	// (0: the rest of the context).
 	DefaultMaxTokens int
+	// MinGenTokS and MaxTTFT are the performance thresholds of the
+	// configuration (thresholds.min_gen_tok_s, thresholds.max_ttft): a
+	// request that decodes slower, or waits longer for its first token, is
+	// logged as a warning and counted in bitnet_threshold_violations_total.
+	// Zero disables each.
+	MinGenTokS float64
+	MaxTTFT    time.Duration
 	// Logger receives one line per request and errors (default slog.Default()).
 	Logger *slog.Logger
 	// TracerProvider makes the request, queue, prefill and decode spans

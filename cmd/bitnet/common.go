@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime"
 
+	"github.com/bitnet-go/bitnet/config"
 	"github.com/bitnet-go/bitnet/gguf"
 	"github.com/bitnet-go/bitnet/internal/defaultmodel"
 	"github.com/bitnet-go/bitnet/kernels"
@@ -131,4 +132,40 @@ func loadModelOpts(path string, o loadOpts, withTokenizer bool) (*loaded, error)
 		}
 	}
 	return l, nil
+}
+
+// configBind applies one configuration key to a command's flag variable.
+type configBind struct {
+	key, flag string
+	set       func(c *config.Config)
+}
+
+// applyConfig loads the configuration file (file, else $BITNET_CONFIG) and
+// the BITNET_* variables and applies each bound key that one of them sets
+// to its flag variable, unless the flag was given on the command line:
+// flags > environment > file > the flags' defaults. Keys a command does not
+// bind are still validated.
+func applyConfig(fs *flag.FlagSet, file string, binds ...configBind) error {
+	cfg, prov, err := config.Load(file, os.Environ(), nil)
+	if err != nil {
+		return err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	for _, b := range binds {
+		if !set[b.flag] && prov.Source(b.key).Kind != config.FromDefault {
+			b.set(cfg)
+		}
+	}
+	return nil
+}
+
+// modelBinds binds the keys of the shared model flags.
+func (mf *modelFlags) binds() []configBind {
+	return []configBind{
+		{"model.path", "m", func(c *config.Config) { *mf.path = c.Model.Path }},
+		{"model.head", "head", func(c *config.Config) { *mf.head = c.Model.Head }},
+		{"runtime.threads", "threads", func(c *config.Config) { *mf.threads = c.Runtime.Threads }},
+		{"runtime.kernels", "kernels", func(c *config.Config) { *mf.kernels = c.Runtime.Kernels }},
+	}
 }

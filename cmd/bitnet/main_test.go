@@ -196,3 +196,25 @@ func TestPerplexityCommand(t *testing.T) {
 		t.Errorf("perplexity %+v: expected ~30 over several windows on held-out KJV text", res)
 	}
 }
+
+// TestRunConfigFile: run takes generation settings from --config and
+// BITNET_* variables where no flag gives them.
+func TestRunConfigFile(t *testing.T) {
+	cfgFile := filepath.Join(t.TempDir(), "bitnet.toml")
+	os.WriteFile(cfgFile, []byte("[generation]\ntemperature = 0\nmax_tokens = 6\n"), 0o600)
+	_, want, _ := bitnet(t, "run", "--no-echo", "--greedy", "-n", "6", "In the beginning")
+	code, got, errOut := bitnet(t, "run", "--no-echo", "--config", cfgFile, "In the beginning")
+	if code != exitOK || got != want {
+		t.Errorf("with the config file: exit %d, %q (%s); want %q", code, got, errOut, want)
+	}
+	// A flag wins over the file.
+	_, want3, _ := bitnet(t, "run", "--no-echo", "--greedy", "-n", "3", "In the beginning")
+	if _, got, _ := bitnet(t, "run", "--no-echo", "--config", cfgFile, "-n", "3", "In the beginning"); got != want3 {
+		t.Errorf("-n 3 over the file's 6: %q, want %q", got, want3)
+	}
+	// The environment wins over the file.
+	t.Setenv("BITNET_GENERATION_MAX_TOKENS", "3")
+	if _, got, _ := bitnet(t, "run", "--no-echo", "--config", cfgFile, "In the beginning"); got != want3 {
+		t.Errorf("BITNET_GENERATION_MAX_TOKENS=3 over the file's 6: %q, want %q", got, want3)
+	}
+}

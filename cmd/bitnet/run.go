@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"time"
 
+	"github.com/bitnet-go/bitnet/config"
 	"github.com/bitnet-go/bitnet/generate"
 	"github.com/bitnet-go/bitnet/sample"
 )
@@ -40,8 +41,22 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	noSpecial := fs.Bool("no-special", false, "treat special-token text in the prompt as plain text")
 	noEcho := fs.Bool("no-echo", false, "print only the generated text")
 	verbose := fs.Bool("verbose", false, "print model and sampling details to standard error")
+	configFile := fs.String("config", "", "TOML configuration `file` (default: $BITNET_CONFIG); its values and BITNET_* variables apply where no flag is given")
 	pos, err := parse(fs, args)
 	if err != nil {
+		return err
+	}
+	if err := applyConfig(fs, *configFile, append(mf.binds(),
+		configBind{"generation.max_tokens", "n", func(c *config.Config) { *n = c.Generation.MaxTokens }},
+		configBind{"generation.temperature", "temp", func(c *config.Config) { *temp = c.Generation.Temperature }},
+		configBind{"generation.top_k", "top-k", func(c *config.Config) { *topK = c.Generation.TopK }},
+		configBind{"generation.top_p", "top-p", func(c *config.Config) { *topP = c.Generation.TopP }},
+		configBind{"generation.min_p", "min-p", func(c *config.Config) { *minP = c.Generation.MinP }},
+		configBind{"generation.repeat_penalty", "repeat-penalty", func(c *config.Config) { *repPen = c.Generation.RepeatPenalty }},
+		configBind{"generation.seed", "seed", func(c *config.Config) { *seed = c.Generation.Seed }},
+		configBind{"generation.stop", "stop", func(c *config.Config) { stops = c.Generation.Stop }},
+		configBind{"memory.context", "ctx", func(c *config.Config) { *ctxLen = c.Memory.Context }},
+	)...); err != nil {
 		return err
 	}
 	var prompt string

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -71,40 +70,34 @@ See docs/serving.md.`, stderr)
 		return err
 	}
 	// Configuration file and environment: flags > env > file > these flags'
-	// defaults. Keys without a serve flag (generation defaults, thresholds)
-	// are validated but not used here.
-	ccfg, prov, err := config.Load(*configFile, os.Environ(), nil)
-	if err != nil {
+	// defaults. Keys without a serve flag (generation defaults) are
+	// validated but not used here; the thresholds come only from there.
+	var configKeys []string
+	var minGenTokS float64
+	var maxTTFT time.Duration
+	binds := append(mf.binds(),
+		configBind{"thresholds.min_gen_tok_s", "min-gen-tok-s", func(c *config.Config) { minGenTokS = c.Thresholds.MinGenTokS }},
+		configBind{"thresholds.max_ttft", "max-ttft", func(c *config.Config) { maxTTFT = c.Thresholds.MaxTTFT }},
+		configBind{"server.addr", "addr", func(c *config.Config) { *addr = c.Server.Addr }},
+		configBind{"server.api_keys", "api-key", func(c *config.Config) { configKeys = c.Server.APIKeys }},
+		configBind{"server.api_key_file", "api-key-file", func(c *config.Config) { *apiKeyFile = c.Server.APIKeyFile }},
+		configBind{"server.cors_origins", "cors-origin", func(c *config.Config) { cors = c.Server.CORSOrigins }},
+		configBind{"server.max_body_bytes", "max-body", func(c *config.Config) { *maxBody = strconv.FormatInt(int64(c.Server.MaxBodyBytes), 10) }},
+		configBind{"server.request_timeout", "request-timeout", func(c *config.Config) { *reqTimeout = c.Server.RequestTimeout }},
+		configBind{"server.shutdown_timeout", "shutdown-timeout", func(c *config.Config) { *shutdownTimeout = c.Server.ShutdownTimeout }},
+		configBind{"memory.kv_budget", "kv-budget", func(c *config.Config) { *kvBudget = c.Memory.KVBudget.String() }},
+		configBind{"memory.kv_type", "kv-type", func(c *config.Config) { *kvType = c.Memory.KVType }},
+		configBind{"memory.context", "ctx", func(c *config.Config) { *ctxLen = c.Memory.Context }},
+		configBind{"scheduler.max_batch", "max-batch", func(c *config.Config) { *maxBatch = c.Scheduler.MaxBatch }},
+		configBind{"scheduler.max_queue", "max-queue", func(c *config.Config) { *maxQueue = c.Scheduler.MaxQueue }},
+		configBind{"scheduler.prefill_chunk", "prefill-chunk", func(c *config.Config) { *prefillChunk = c.Scheduler.PrefillChunk }},
+		configBind{"telemetry.log_format", "log-format", func(c *config.Config) { *logFormat = c.Telemetry.LogFormat }},
+		configBind{"telemetry.log_level", "log-level", func(c *config.Config) { *logLevel = c.Telemetry.LogLevel }},
+		configBind{"telemetry.otlp_endpoint", "otlp-endpoint", func(c *config.Config) { *otlp = c.Telemetry.OTLPEndpoint }},
+	)
+	if err := applyConfig(fs, *configFile, binds...); err != nil {
 		return err
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	apply := func(key, flagName string, fn func()) {
-		if !set[flagName] && prov.Source(key).Kind != config.FromDefault {
-			fn()
-		}
-	}
-	var configKeys []string
-	apply("model.path", "m", func() { *mf.path = ccfg.Model.Path })
-	apply("model.head", "head", func() { *mf.head = ccfg.Model.Head })
-	apply("runtime.threads", "threads", func() { *mf.threads = ccfg.Runtime.Threads })
-	apply("runtime.kernels", "kernels", func() { *mf.kernels = ccfg.Runtime.Kernels })
-	apply("server.addr", "addr", func() { *addr = ccfg.Server.Addr })
-	apply("server.api_keys", "api-key", func() { configKeys = ccfg.Server.APIKeys })
-	apply("server.api_key_file", "api-key-file", func() { *apiKeyFile = ccfg.Server.APIKeyFile })
-	apply("server.cors_origins", "cors-origin", func() { cors = ccfg.Server.CORSOrigins })
-	apply("server.max_body_bytes", "max-body", func() { *maxBody = strconv.FormatInt(int64(ccfg.Server.MaxBodyBytes), 10) })
-	apply("server.request_timeout", "request-timeout", func() { *reqTimeout = ccfg.Server.RequestTimeout })
-	apply("server.shutdown_timeout", "shutdown-timeout", func() { *shutdownTimeout = ccfg.Server.ShutdownTimeout })
-	apply("memory.kv_budget", "kv-budget", func() { *kvBudget = ccfg.Memory.KVBudget.String() })
-	apply("memory.kv_type", "kv-type", func() { *kvType = ccfg.Memory.KVType })
-	apply("memory.context", "ctx", func() { *ctxLen = ccfg.Memory.Context })
-	apply("scheduler.max_batch", "max-batch", func() { *maxBatch = ccfg.Scheduler.MaxBatch })
-	apply("scheduler.max_queue", "max-queue", func() { *maxQueue = ccfg.Scheduler.MaxQueue })
-	apply("scheduler.prefill_chunk", "prefill-chunk", func() { *prefillChunk = ccfg.Scheduler.PrefillChunk })
-	apply("telemetry.log_format", "log-format", func() { *logFormat = ccfg.Telemetry.LogFormat })
-	apply("telemetry.log_level", "log-level", func() { *logLevel = ccfg.Telemetry.LogLevel })
-	apply("telemetry.otlp_endpoint", "otlp-endpoint", func() { *otlp = ccfg.Telemetry.OTLPEndpoint })
 	if len(pos) != 0 {
 		return usagef("unexpected arguments %q (serve takes only flags)", pos)
 	}
@@ -197,7 +190,7 @@ See docs/serving.md.`, stderr)
 	defer eng.Close()
 
 	cfg := server.Config{Engine: eng, Tokenizer: l.tok, Template: tmpl, ModelID: id, APIKeys: keys, CORSOrigins: cors,
-		MaxBodyBytes: bodyLimit, RequestTimeout: *reqTimeout, Logger: logger, Version: version, ModelLoadTime: loadTime, KVType: *kvType}
+		MaxBodyBytes: bodyLimit, RequestTimeout: *reqTimeout, MinGenTokS: minGenTokS, MaxTTFT: maxTTFT, Logger: logger, Version: version, ModelLoadTime: loadTime, KVType: *kvType}
 	if *otlp != "" {
 		tp, err := server.NewOTLPTracerProvider(ctx, *otlp, version)
 		if err != nil {
