@@ -7,9 +7,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
+	"github.com/bitnet-go/bitnet/internal/textstop"
 	"github.com/bitnet-go/bitnet/model"
 	"github.com/bitnet-go/bitnet/sample"
 	"github.com/bitnet-go/bitnet/tokenizer"
@@ -96,7 +96,7 @@ func Generate(ctx context.Context, m *model.Model, st *model.State, tok *tokeniz
 	history = append(history, prompt...)
 	sampler := sample.New(opt.Sampling, m.Config.VocabSize)
 	dec := tok.NewDecoder()
-	held := &stopHolder{stops: opt.Stop}
+	held := textstop.New(opt.Stop)
 
 	start := time.Now()
 	logits, err := m.Forward(st, prompt, false)
@@ -120,7 +120,7 @@ func Generate(ctx context.Context, m *model.Model, st *model.State, tok *tokeniz
 			res.Finish = FinishEOG
 			break
 		}
-		text, stop := held.add(dec.Add(next))
+		text, stop := held.Add(dec.Add(next))
 		if text != "" {
 			if err := emit(text); err != nil {
 				return res, err
@@ -142,60 +142,11 @@ func Generate(ctx context.Context, m *model.Model, st *model.State, tok *tokeniz
 	}
 	res.GenTime = time.Since(start)
 	if res.StopString == "" {
-		if text := held.flush(dec.Flush()); text != "" {
+		if text := held.Flush(dec.Flush()); text != "" {
 			if err := emit(text); err != nil {
 				return res, err
 			}
 		}
 	}
 	return res, nil
-}
-
-// stopHolder holds back text that could still become a stop string.
-type stopHolder struct {
-	stops   []string
-	pending string
-}
-
-// add appends text and returns what can be emitted now, and the stop
-// string found, if any (text after it is dropped).
-func (h *stopHolder) add(text string) (out, stop string) {
-	if len(h.stops) == 0 {
-		return text, ""
-	}
-	h.pending += text
-	first, which := -1, ""
-	for _, s := range h.stops {
-		if s == "" {
-			continue
-		}
-		if i := strings.Index(h.pending, s); i >= 0 && (first < 0 || i < first) {
-			first, which = i, s
-		}
-	}
-	if first >= 0 {
-		out = h.pending[:first]
-		h.pending = ""
-		return out, which
-	}
-	// Keep the longest suffix that is a proper prefix of some stop string.
-	keep := 0
-	for _, s := range h.stops {
-		for n := min(len(s)-1, len(h.pending)); n > keep; n-- {
-			if strings.HasSuffix(h.pending, s[:n]) {
-				keep = n
-				break
-			}
-		}
-	}
-	out = h.pending[:len(h.pending)-keep]
-	h.pending = h.pending[len(h.pending)-keep:]
-	return out, ""
-}
-
-// flush returns everything still held plus the decoder's remainder.
-func (h *stopHolder) flush(rest string) string {
-	out := h.pending + rest
-	h.pending = ""
-	return out
 }

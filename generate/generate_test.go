@@ -95,30 +95,6 @@ func TestStopString(t *testing.T) {
 	}
 }
 
-func TestStopHolder(t *testing.T) {
-	h := &stopHolder{stops: []string{"END", "<|x|>"}}
-	var out strings.Builder
-	for _, piece := range []string{"ab", "cE", "N", "x <", "|x", "|> tail"} {
-		s, stop := h.add(piece)
-		out.WriteString(s)
-		if stop != "" {
-			if stop != "<|x|>" {
-				t.Errorf("stopped on %q, want <|x|>", stop)
-			}
-			break
-		}
-	}
-	if got := out.String(); got != "abcENx " {
-		t.Errorf("emitted %q, want %q", got, "abcENx ")
-	}
-	h = &stopHolder{stops: []string{"END"}}
-	s1, _ := h.add("the E")
-	s2 := h.flush("")
-	if s1 != "the " || s2 != "E" {
-		t.Errorf("hold back and flush: %q then %q", s1, s2)
-	}
-}
-
 func TestContextErrors(t *testing.T) {
 	m, tok := setup(t)
 	prompt := strings.Repeat("And the LORD spake unto Moses. ", 10)
