@@ -45,6 +45,7 @@ var layer = map[string]int{
 	"validate":              6,
 	"server":                7,
 	"cmd/bitnet":            9,
+	"tools/benchplot":       9,
 }
 
 func TestLayering(t *testing.T) {
