@@ -50,7 +50,7 @@ func (t *Tokenizer) bpe(dst []int32, word string, st *encodeState) []int32 {
 	}
 	for len(q) > 0 {
 		var b bigram
-		b, q = popBigram(q)
+		b, q = heapPop(q)
 		left := b.left()
 		l := &syms[left]
 		if l.id == deadSymbol || l.next < 0 {
@@ -112,40 +112,9 @@ func (t *Tokenizer) pushBigram(q []bigram, syms []symbol, left, right int32) []b
 	if !ok {
 		return q
 	}
-	q = append(q, newBigram(m.rank, left))
-	// Sift up.
-	for i := len(q) - 1; i > 0; {
-		p := (i - 1) / 2
-		if q[i] >= q[p] {
-			break
-		}
-		q[i], q[p] = q[p], q[i]
-		i = p
-	}
-	return q
+	return heapPush(q, newBigram(m.rank, left))
 }
 
-// popBigram removes the first bigram from the heap q.
-func popBigram(q []bigram) (bigram, []bigram) {
-	top := q[0]
-	last := len(q) - 1
-	q[0] = q[last]
-	q = q[:last]
-	// Sift down.
-	for i := 0; ; {
-		l := 2*i + 1
-		if l >= len(q) {
-			break
-		}
-		m := l
-		if r := l + 1; r < len(q) && q[r] < q[l] {
-			m = r
-		}
-		if q[m] >= q[i] {
-			break
-		}
-		q[i], q[m] = q[m], q[i]
-		i = m
-	}
-	return top, q
-}
+// before orders the BPE queue: lowest merge rank first, leftmost on ties
+// (the rank sits in the high bits, the position in the low bits).
+func (a bigram) before(b bigram) bool { return a < b }

@@ -159,7 +159,7 @@ func (t *Tokenizer) spmMerge(dst []int32, s string, st *encodeState) []int32 {
 	}
 	for len(q) > 0 {
 		var b spmBigram
-		b, q = spmPop(q)
+		b, q = heapPop(q)
 		l, r := &syms[b.left], &syms[b.right]
 		// Skip a bigram whose symbols changed since it was queued.
 		if l.lo == l.hi || r.lo == r.hi || (l.hi-l.lo)+(r.hi-r.lo) != b.size {
@@ -218,40 +218,7 @@ func (t *Tokenizer) spmPush(q []spmBigram, s string, syms []spmSymbol, left, rig
 	if !ok {
 		return q
 	}
-	q = append(q, spmBigram{score: t.spm.scores[id], left: left, right: right, size: int32(len(text))})
-	for i := len(q) - 1; i > 0; {
-		p := (i - 1) / 2
-		if !q[i].before(q[p]) {
-			break
-		}
-		q[i], q[p] = q[p], q[i]
-		i = p
-	}
-	return q
-}
-
-// spmPop removes the best bigram from the heap q.
-func spmPop(q []spmBigram) (spmBigram, []spmBigram) {
-	top := q[0]
-	last := len(q) - 1
-	q[0] = q[last]
-	q = q[:last]
-	for i := 0; ; {
-		l := 2*i + 1
-		if l >= len(q) {
-			break
-		}
-		m := l
-		if r := l + 1; r < len(q) && q[r].before(q[l]) {
-			m = r
-		}
-		if !q[m].before(q[i]) {
-			break
-		}
-		q[i], q[m] = q[m], q[i]
-		i = m
-	}
-	return top, q
+	return heapPush(q, spmBigram{score: t.spm.scores[id], left: left, right: right, size: int32(len(text))})
 }
 
 // spmStripIndex returns the index in ids of the token whose leading space
