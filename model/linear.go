@@ -239,7 +239,7 @@ func (j *headJob) Run(lo, hi, worker int) {
 
 // wtFor returns worker's scratch for one unpacked ternary row.
 func (s *State) wtFor(worker int) []int8 {
-	n := len(s.wt) / (len(s.att) / s.SeqLen)
+	n := len(s.wt) / s.threads
 	return s.wt[worker*n : (worker+1)*n]
 }
 
@@ -251,6 +251,6 @@ func (s *State) iaccFor(worker int) []int32 {
 
 // rowTmpFor returns worker's scratch row.
 func (s *State) rowTmpFor(worker int) []float32 {
-	n := len(s.rowTmp) / (len(s.att) / s.SeqLen)
+	n := len(s.rowTmp) / s.threads
 	return s.rowTmp[worker*n : (worker+1)*n]
 }

@@ -13,6 +13,8 @@ type State struct {
 	MaxBatch int // most rows one forward step processes
 	Pos      int // positions in the own sequence's cache (Forward only)
 
+	threads int // workers of the model's pool: per-worker scratch below
+
 	pool   *kvcache.Pool  // own cache (nil when shared)
 	seq    *kvcache.Seq   // own sequence (nil when shared)
 	batch  Batch          // (MaxBatch) rows of Forward's steps
@@ -92,6 +94,7 @@ func (m *Model) NewStateOpts(o StateOptions) (*State, error) {
 	s := &State{
 		SeqLen:   seqLen,
 		MaxBatch: maxBatch,
+		threads:  threads,
 		x:        make([]float32, maxBatch*c.Dim),
 		xb:       make([]float32, maxBatch*max(c.Dim, c.QDim)),
 		q:        make([]float32, maxBatch*c.QDim),
