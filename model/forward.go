@@ -208,7 +208,8 @@ func (m *Model) feedForward(s *State, l, T int) {
 
 // classifier computes logits rows [first, T) from the final-normed rows of
 // s.xb: logits = E·y with E the tied embedding or output.weight (spec §3.1
-// step 4). The head is not ternary and its input is not int8-quantized.
+// step 4). The head is not ternary, and its input is quantized only for the
+// int8 head of --head q8.
 func (m *Model) classifier(s *State, first, T int) {
 	c := m.Config
 	if m.headQ8 != nil {
