@@ -12,6 +12,7 @@ import (
 
 	"github.com/bitnet-go/bitnet/config"
 	"github.com/bitnet-go/bitnet/generate"
+	"github.com/bitnet-go/bitnet/kernels"
 	"github.com/bitnet-go/bitnet/sample"
 )
 
@@ -107,7 +108,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		return usagef("--ctx %d: want 1..%d (the model's training context)", *ctxLen, cfg.SeqLen)
 	}
 	if *verbose {
-		fmt.Fprintf(stderr, "model: %s\n%s\nthreads: %d, seed: %d, sampling: %+v\n", l.file.Name, cfg, l.model.Threads(), *seed, params)
+		fmt.Fprintf(stderr, "model: %s\n%s\nkernels: %s, head: %s, threads: %d, seed: %d, sampling: %+v\n", l.file.Name, cfg, kernels.Active(), *mf.head, l.model.Threads(), *seed, params)
 	}
 	ids := l.tok.Encode(prompt, l.tok.AddBOS() && !*noBOS, !*noSpecial)
 	if len(ids) == 0 {
