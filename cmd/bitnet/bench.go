@@ -10,6 +10,7 @@ import (
 	"runtime/pprof"
 	"time"
 
+	"github.com/bitnet-go/bitnet/gpu/cuda"
 	"github.com/bitnet-go/bitnet/kernels"
 	"github.com/bitnet-go/bitnet/model"
 )
@@ -21,6 +22,7 @@ func init() {
 // benchResult is the --json output.
 type benchResult struct {
 	Model        string  `json:"model"`
+	Device       string  `json:"device"`
 	Kernels      string  `json:"kernels"`
 	Threads      int     `json:"threads"`
 	Head         string  `json:"head"`
@@ -47,6 +49,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	threads := mf.threads
 	reps := fs.Int("r", 3, "repetitions")
 	asJSON := fs.Bool("json", false, "print one JSON object")
+	device := fs.String("device", "cpu", deviceUsage+" (bench defaults to cpu)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed runs to `file` (go tool pprof)")
 	ctxLen := fs.Int("ctx", 0, "context length of the state (default: p+n; peak RSS depends on it)")
 	pos, err := parse(fs, args)
@@ -75,9 +78,35 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	if seqLen > cfg.SeqLen || seqLen < *p || seqLen < *n {
 		return usagef("context %d: want max(p, n) <= ctx <= %d", seqLen, cfg.SeqLen)
 	}
-	st, err := l.model.NewState(seqLen, max(*p, 1))
+	// The model runs where --device says: the CPU, or a CUDA device
+	// (gpu/cuda, same Forward semantics).
+	backend, err := resolveDevice(*device, stderr)
 	if err != nil {
 		return err
+	}
+	var forward func(tokens []int32) error
+	var reset func()
+	deviceName := "cpu"
+	if backend.Kind == "cuda" {
+		g, err := cuda.NewModel(backend.Driver, l.model, cuda.Options{Device: backend.Device})
+		if err != nil {
+			return err
+		}
+		defer g.Close()
+		gst, err := g.NewState(cuda.StateOptions{SeqLen: seqLen, MaxBatch: max(*p, 1)})
+		if err != nil {
+			return err
+		}
+		forward = func(t []int32) error { _, err := g.Forward(gst, t, false); return err }
+		reset = gst.Reset
+		deviceName = backend.String()
+	} else {
+		st, err := l.model.NewState(seqLen, max(*p, 1))
+		if err != nil {
+			return err
+		}
+		forward = func(t []int32) error { _, err := l.model.Forward(st, t, false); return err }
+		reset = st.Reset
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	tokens := make([]int32, max(*p, *n))
@@ -85,18 +114,18 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		tokens[i] = int32(rng.IntN(cfg.VocabSize))
 	}
 	pp := func() (float64, error) {
-		st.Reset()
+		reset()
 		t0 := time.Now()
-		if _, err := l.model.Forward(st, tokens[:*p], false); err != nil {
+		if err := forward(tokens[:*p]); err != nil {
 			return 0, err
 		}
 		return float64(*p) / time.Since(t0).Seconds(), nil
 	}
 	tg := func() (float64, error) {
-		st.Reset()
+		reset()
 		t0 := time.Now()
 		for i := range *n {
-			if _, err := l.model.Forward(st, tokens[i:i+1], false); err != nil {
+			if err := forward(tokens[i : i+1]); err != nil {
 				return 0, err
 			}
 		}
@@ -135,7 +164,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	res := benchResult{
-		Model: l.file.Name, Kernels: kernels.Active(), Threads: l.model.Threads(), Head: *mf.head,
+		Model: l.file.Name, Device: deviceName, Kernels: kernels.Active(), Threads: l.model.Threads(), Head: *mf.head,
 		PromptTokens: *p, GenTokens: *n, Reps: *reps, PeakRSSBytes: peakRSS(),
 	}
 	res.PromptTokS, res.PromptTokSSD = meanSD(ppS)
@@ -153,8 +182,8 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 }
 
 func printBench(w io.Writer, r benchResult, cfg *model.Config) {
-	fmt.Fprintf(w, "model: %s (%d layers, dim %d, vocab %d)  kernels: %s  threads: %d  reps: %d\n",
-		r.Model, cfg.NLayers, cfg.Dim, cfg.VocabSize, r.Kernels, r.Threads, r.Reps)
+	fmt.Fprintf(w, "model: %s (%d layers, dim %d, vocab %d)  device: %s  kernels: %s  head: %s  threads: %d  reps: %d\n",
+		r.Model, cfg.NLayers, cfg.Dim, cfg.VocabSize, r.Device, r.Kernels, r.Head, r.Threads, r.Reps)
 	fmt.Fprintf(w, "| test   |            t/s |\n|--------|----------------|\n")
 	if r.PromptTokens > 0 {
 		fmt.Fprintf(w, "| pp%-4d | %7.2f ± %5.2f |\n", r.PromptTokens, r.PromptTokS, r.PromptTokSSD)
