@@ -16,14 +16,21 @@ import (
 )
 
 // openFile opens path, or the embedded default model when path is "".
-func openFile(path string) (*gguf.File, error) {
+func openFile(path string) (*gguf.File, error) { return openModelFile(path, true) }
+
+// openModelFile opens path mapped (mmap) or read into memory
+// (gguf.ReadFile), or the embedded default model when path is "".
+func openModelFile(path string, mmap bool) (*gguf.File, error) {
 	if path == "" {
 		return defaultmodel.Open()
 	}
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("model file: %w", err)
 	}
-	return gguf.Open(path)
+	if mmap {
+		return gguf.Open(path)
+	}
+	return gguf.ReadFile(path)
 }
 
 // loaded is an open model with its tokenizer.
@@ -106,16 +113,7 @@ func (mf *modelFlags) load(path string, withTokenizer bool) (*loaded, error) {
 // loadModelOpts opens and binds a model as o says and, when withTokenizer,
 // its tokenizer.
 func loadModelOpts(path string, o loadOpts, withTokenizer bool) (*loaded, error) {
-	var f *gguf.File
-	var err error
-	if path != "" && !o.Mmap {
-		if _, err := os.Stat(path); err != nil {
-			return nil, fmt.Errorf("model file: %w", err)
-		}
-		f, err = gguf.ReadFile(path)
-	} else {
-		f, err = openFile(path)
-	}
+	f, err := openModelFile(path, o.Mmap)
 	if err != nil {
 		return nil, err
 	}
