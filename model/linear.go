@@ -192,6 +192,8 @@ func (j *linearJob) run(w *Linear, out []float32, lo, hi, worker int) {
 				out[t*N+n] = kernels.DotBlocksQ8K(tw, s.xq[t*K:(t+1)*K], dw, s.xd[t*nb:(t+1)*nb])
 			}
 		}
+	case w.Type == gguf.TypeF16:
+		kernels.MatMulF16(out[lo:], N, w.f16[lo*K:hi*K], hi-lo, K, j.x, K, T)
 	default:
 		tmp := s.rowTmpFor(worker)
 		for n := lo; n < hi; n++ {
@@ -225,11 +227,17 @@ type headJob struct {
 
 func (j *headJob) Run(lo, hi, worker int) {
 	s, w := j.s, j.w
+	if w.Type == gguf.TypeF16 {
+		// kernels.MatMulF16 reads each head row once for every token of
+		// the step, and a logit's bits depend only on its row and token,
+		// so prefill, token-by-token and batched decoding agree exactly.
+		kernels.MatMulF16(s.logits[lo:], j.vocab, w.f16[lo*j.dim:hi*j.dim], hi-lo, j.dim, s.xb[j.first*j.dim:], j.dim, j.T-j.first)
+		return
+	}
 	tmp := s.rowTmpFor(worker)[:j.dim]
-	// One kernel (rowDot, i.e. kernels.DotF16 for an f16 head) for every
-	// token count, so that prefill and token-by-token decoding produce
-	// identical logits whatever kernel set runs. The f16 row stays in L1
-	// across the tokens of a step.
+	// One kernel (rowDot) for every token count, so that prefill and
+	// token-by-token decoding produce identical logits whatever kernel set
+	// runs. The row stays in L1 across the tokens of a step.
 	for n := lo; n < hi; n++ {
 		for t := j.first; t < j.T; t++ {
 			s.logits[(t-j.first)*j.vocab+n] = w.rowDot(n, s.xb[t*j.dim:(t+1)*j.dim], tmp)

@@ -1,0 +1,185 @@
+//go:build !noasm
+
+// Hand-written (see i2s_amd64.s for why). The definition of the sums is
+// dotF16Lanes16 in f16mm.go: one 16-lane accumulator per output, element
+// k in lane k mod 16, then the reduction LANES16 spells out.
+
+#include "textflag.h"
+
+// LANES16 reduces the 16 lanes of accumulator z (with y and x its ymm
+// and xmm views) as dotF16Lanes16 does and stores the float32 at dst.
+// Clobbers z and Z24.
+#define LANES16(z, y, x, dst) \
+	VEXTRACTF64X4 $1, z, Y24 \
+	VADDPS        Y24, y, y \
+	VEXTRACTF32X4 $1, y, X24 \
+	VADDPS        X24, x, x \
+	VPERMILPS     $0x4e, x, X24 \
+	VADDPS        X24, x, x \
+	VPERMILPS     $0xb1, x, X24 \
+	VADDSS        X24, x, x \
+	VMOVSS        x, dst
+
+// func f16Tile4x4(w *uint16, ldw int, x *float32, ldx int, n int, out *[16]float32)
+//
+//	out[4r+t] = Σ_{k<n} w[r·ldw+k]·x[t·ldx+k]   (r, t < 4; n % 16 == 0, n > 0)
+//
+// Each 16 weights of the four rows are converted once and multiplied into
+// the four tokens' accumulators: Z(4r+t) accumulates row r × token t.
+TEXT ·f16Tile4x4(SB), NOSPLIT, $0-48
+	MOVQ w+0(FP), SI
+	MOVQ ldw+8(FP), AX
+	SHLQ $1, AX
+	LEAQ (SI)(AX*1), R9
+	LEAQ (R9)(AX*1), R10
+	LEAQ (R10)(AX*1), R11
+	MOVQ x+16(FP), DI
+	MOVQ ldx+24(FP), AX
+	SHLQ $2, AX
+	LEAQ (DI)(AX*1), R12
+	LEAQ (R12)(AX*1), R13
+	LEAQ (R13)(AX*1), R14
+	MOVQ n+32(FP), CX
+
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
+	VXORPS Z12, Z12, Z12
+	VXORPS Z13, Z13, Z13
+	VXORPS Z14, Z14, Z14
+	VXORPS Z15, Z15, Z15
+
+t44:
+	VCVTPH2PS   (SI), Z16
+	VCVTPH2PS   (R9), Z17
+	VCVTPH2PS   (R10), Z18
+	VCVTPH2PS   (R11), Z19
+	VMOVUPS     (DI), Z20
+	VMOVUPS     (R12), Z21
+	VMOVUPS     (R13), Z22
+	VMOVUPS     (R14), Z23
+	VFMADD231PS Z20, Z16, Z0
+	VFMADD231PS Z21, Z16, Z1
+	VFMADD231PS Z22, Z16, Z2
+	VFMADD231PS Z23, Z16, Z3
+	VFMADD231PS Z20, Z17, Z4
+	VFMADD231PS Z21, Z17, Z5
+	VFMADD231PS Z22, Z17, Z6
+	VFMADD231PS Z23, Z17, Z7
+	VFMADD231PS Z20, Z18, Z8
+	VFMADD231PS Z21, Z18, Z9
+	VFMADD231PS Z22, Z18, Z10
+	VFMADD231PS Z23, Z18, Z11
+	VFMADD231PS Z20, Z19, Z12
+	VFMADD231PS Z21, Z19, Z13
+	VFMADD231PS Z22, Z19, Z14
+	VFMADD231PS Z23, Z19, Z15
+	ADDQ        $32, SI
+	ADDQ        $32, R9
+	ADDQ        $32, R10
+	ADDQ        $32, R11
+	ADDQ        $64, DI
+	ADDQ        $64, R12
+	ADDQ        $64, R13
+	ADDQ        $64, R14
+	SUBQ        $16, CX
+	JNZ         t44
+
+	MOVQ out+40(FP), AX
+	LANES16(Z0, Y0, X0, (AX))
+	LANES16(Z1, Y1, X1, 4(AX))
+	LANES16(Z2, Y2, X2, 8(AX))
+	LANES16(Z3, Y3, X3, 12(AX))
+	LANES16(Z4, Y4, X4, 16(AX))
+	LANES16(Z5, Y5, X5, 20(AX))
+	LANES16(Z6, Y6, X6, 24(AX))
+	LANES16(Z7, Y7, X7, 28(AX))
+	LANES16(Z8, Y8, X8, 32(AX))
+	LANES16(Z9, Y9, X9, 36(AX))
+	LANES16(Z10, Y10, X10, 40(AX))
+	LANES16(Z11, Y11, X11, 44(AX))
+	LANES16(Z12, Y12, X12, 48(AX))
+	LANES16(Z13, Y13, X13, 52(AX))
+	LANES16(Z14, Y14, X14, 56(AX))
+	LANES16(Z15, Y15, X15, 60(AX))
+	VZEROUPPER
+	RET
+
+// func f16Tile4x1(w *uint16, ldw int, x *float32, n int, out *[4]float32)
+//
+//	out[r] = Σ_{k<n} w[r·ldw+k]·x[k]   (r < 4; n % 16 == 0, n > 0)
+//
+// The decode shape: four independent accumulators (one per row) share
+// each load of x.
+TEXT ·f16Tile4x1(SB), NOSPLIT, $0-40
+	MOVQ w+0(FP), SI
+	MOVQ ldw+8(FP), AX
+	SHLQ $1, AX
+	LEAQ (SI)(AX*1), R9
+	LEAQ (R9)(AX*1), R10
+	LEAQ (R10)(AX*1), R11
+	MOVQ x+16(FP), DI
+	MOVQ n+24(FP), CX
+
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+
+t41:
+	VMOVUPS     (DI), Z20
+	VCVTPH2PS   (SI), Z16
+	VCVTPH2PS   (R9), Z17
+	VCVTPH2PS   (R10), Z18
+	VCVTPH2PS   (R11), Z19
+	VFMADD231PS Z20, Z16, Z0
+	VFMADD231PS Z20, Z17, Z1
+	VFMADD231PS Z20, Z18, Z2
+	VFMADD231PS Z20, Z19, Z3
+	ADDQ        $32, SI
+	ADDQ        $32, R9
+	ADDQ        $32, R10
+	ADDQ        $32, R11
+	ADDQ        $64, DI
+	SUBQ        $16, CX
+	JNZ         t41
+
+	MOVQ out+32(FP), AX
+	LANES16(Z0, Y0, X0, (AX))
+	LANES16(Z1, Y1, X1, 4(AX))
+	LANES16(Z2, Y2, X2, 8(AX))
+	LANES16(Z3, Y3, X3, 12(AX))
+	VZEROUPPER
+	RET
+
+// func f16Dot1x1(w *uint16, x *float32, n int) float32
+//
+//	Σ_{k<n} w[k]·x[k]   (n % 16 == 0, n > 0)
+//
+// For rows left over after the 4-row tiles (the same sum, one chain).
+TEXT ·f16Dot1x1(SB), NOSPLIT, $0-28
+	MOVQ   w+0(FP), SI
+	MOVQ   x+8(FP), DI
+	MOVQ   n+16(FP), CX
+	VXORPS Z0, Z0, Z0
+
+t11:
+	VCVTPH2PS   (SI), Z16
+	VFMADD231PS (DI), Z16, Z0
+	ADDQ        $32, SI
+	ADDQ        $64, DI
+	SUBQ        $16, CX
+	JNZ         t11
+
+	LANES16(Z0, Y0, X0, ret+24(FP))
+	VZEROUPPER
+	RET

@@ -1,0 +1,7 @@
+//go:build !amd64 || noasm
+
+package kernels
+
+func matMulF16(out []float32, ldo int, w []uint16, rows, K int, x []float32, ldx, T int) {
+	matMulF16Generic(out, ldo, w, rows, K, x, ldx, T)
+}
