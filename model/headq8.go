@@ -85,18 +85,25 @@ type headQ8Job struct {
 
 func (j *headQ8Job) Run(lo, hi, worker int) {
 	s, h, K := j.s, j.h, j.dim
-	acc := s.iaccFor(worker)
+	acc := s.iaccFor(worker) // MaxBatch·i2sRowBlock int32
 	blk := min(len(acc), 256)
+	// Blocks of rows (in L2) times every token of the step: MatMulU8I8
+	// reads each row once per four tokens. The integers are exact, so
+	// batched and single-token logits agree.
 	for n0 := lo; n0 < hi; n0 += blk {
 		n1 := min(n0+blk, hi)
-		for t := j.first; t < j.T; t++ {
-			a := acc[:n1-n0]
-			kernels.MatVecU8I8(a, h.w[n0*K:n1*K], s.headA[t*K:(t+1)*K])
-			inv := s.headS[t]
-			o := s.logits[(t-j.first)*j.vocab+n0 : (t-j.first)*j.vocab+n1]
-			for i, v := range a {
-				o[i] = float32(v-128*h.rowSum[n0+i]) / inv * h.scale[n0+i]
+		for t0 := j.first; t0 < j.T; {
+			nt := min(j.T-t0, len(acc)/(n1-n0))
+			kernels.MatMulU8I8(acc, n1-n0, h.w[n0*K:n1*K], n1-n0, K, s.headA[t0*K:], K, nt)
+			for t := t0; t < t0+nt; t++ {
+				a := acc[(t-t0)*(n1-n0) : (t-t0+1)*(n1-n0)]
+				inv := s.headS[t]
+				o := s.logits[(t-j.first)*j.vocab+n0 : (t-j.first)*j.vocab+n1]
+				for i, v := range a {
+					o[i] = float32(v-128*h.rowSum[n0+i]) / inv * h.scale[n0+i]
+				}
 			}
+			t0 += nt
 		}
 	}
 }
