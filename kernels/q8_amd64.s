@@ -53,3 +53,55 @@ done:
 	VMOVDQU       X0, (DX)
 	VZEROUPPER
 	RET
+
+// func dotU8I8x4AVX2(w *int8, stride int, a *byte, n16 int, out *[4]int32)
+//
+//	for i := range 4 { for k := range 16·n16 { out[i] += int32(a[k]) * int32(w[i·stride+k]) } }
+//
+// AVX2 has no exact u8×s8 byte product (VPMADDUBSW saturates its int16
+// pair sums), so both operands are widened to int16 (VPMOVZXBW for the
+// activations, once for four rows; VPMOVSXBW for the weights) and
+// multiplied by VPMADDWD, whose int32 pair sums are exact.
+TEXT ·dotU8I8x4AVX2(SB), NOSPLIT, $0-40
+	MOVQ   w+0(FP), SI
+	MOVQ   stride+8(FP), BX
+	MOVQ   a+16(FP), DI
+	MOVQ   n16+24(FP), CX
+	MOVQ   out+32(FP), DX
+	LEAQ   (SI)(BX*2), R8
+	VPXOR  Y0, Y0, Y0
+	VPXOR  Y1, Y1, Y1
+	VPXOR  Y2, Y2, Y2
+	VPXOR  Y3, Y3, Y3
+	TESTQ  CX, CX
+	JZ     done2
+
+loop2:
+	VPMOVZXBW (DI), Y4
+	VPMOVSXBW (SI), Y5
+	VPMOVSXBW (SI)(BX*1), Y6
+	VPMOVSXBW (R8), Y7
+	VPMOVSXBW (R8)(BX*1), Y8
+	VPMADDWD  Y4, Y5, Y5
+	VPMADDWD  Y4, Y6, Y6
+	VPMADDWD  Y4, Y7, Y7
+	VPMADDWD  Y4, Y8, Y8
+	VPADDD    Y5, Y0, Y0
+	VPADDD    Y6, Y1, Y1
+	VPADDD    Y7, Y2, Y2
+	VPADDD    Y8, Y3, Y3
+	ADDQ      $16, SI
+	ADDQ      $16, R8
+	ADDQ      $16, DI
+	DECQ      CX
+	JNZ       loop2
+
+done2:
+	VPHADDD      Y1, Y0, Y0
+	VPHADDD      Y3, Y2, Y2
+	VPHADDD      Y2, Y0, Y0
+	VEXTRACTI128 $1, Y0, X1
+	VPADDD       X1, X0, X0
+	VMOVDQU      X0, (DX)
+	VZEROUPPER
+	RET
