@@ -22,3 +22,14 @@ func dotTQ2Generic(row []byte, q []int8, da []float32) float32 {
 	}
 	return sum
 }
+
+// tq2MatMulGeneric is the reference definition of MatMulTQ2.
+func tq2MatMulGeneric(out []float32, ldo int, w []byte, rows, K, T int, q []int8, da []float32) {
+	nb, rb := K/256, K/256*66
+	for t := range T {
+		qt, dt := q[t*K:(t+1)*K], da[t*nb:(t+1)*nb]
+		for r := range rows {
+			out[t*ldo+r] = dotTQ2Generic(w[r*rb:(r+1)*rb], qt, dt)
+		}
+	}
+}
