@@ -1,10 +1,10 @@
-//go:build !amd64 || noasm
+//go:build (!amd64 && !arm64) || noasm
 
 package kernels
 
-// No assembly in this build: on arm64 the NEON/SDOT family is not written
-// yet (it is registered as unavailable so --kernels neon gives a clear
-// error), elsewhere, and with -tags noasm, only the generic kernels exist.
+// No assembly in this build: on architectures other than amd64 and arm64,
+// and with -tags noasm, only the generic kernels exist. "neon" stays
+// registered as unavailable so --kernels neon gives a clear error.
 
 const useAVX2, useVNNI = false, false
 

@@ -89,6 +89,35 @@ func TestI2SEquivalence(t *testing.T) {
 	})
 }
 
+// TestI2STileEdges sweeps rows and tokens from 1 to 9 so that every
+// remainder of the 4-row and 4-token tiles (and the 1-row and 1-token
+// tails) meets random codes and the extreme activations.
+func TestI2STileEdges(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(9, 10))
+		for _, K := range []int{128, 384} {
+			for rows := 1; rows <= 9; rows++ {
+				for T := 1; T <= 9; T++ {
+					qmode := []string{"rand", "extreme", "min", "max"}[(rows+T)%4]
+					w, q := i2sCase(rng, rows, K, T, 0, qmode)
+					qsum := make([]int32, T)
+					for tk := range T {
+						qsum[tk] = SumI8(q[tk*K : (tk+1)*K])
+					}
+					want := make([]int32, T*rows)
+					i2sMatMulGeneric(want, rows, w, rows, K, q, qsum)
+					got, check := guardedI32(t, T*rows)
+					MatMulI2S(got, rows, w, rows, K, q, qsum)
+					check()
+					if !slices.Equal(got, want) {
+						t.Fatalf("K=%d rows=%d T=%d q=%s: MatMulI2S = %v, want %v", K, rows, T, qmode, got, want)
+					}
+				}
+			}
+		}
+	})
+}
+
 // TestI2SAllCodes checks every code (including 3, which models reject but
 // the kernels must treat identically) at every bit position.
 func TestI2SAllCodes(t *testing.T) {
