@@ -18,9 +18,22 @@ func TestMatVecU8I8(t *testing.T) {
 				for i := range a {
 					a[i] = byte(r.IntN(256))
 				}
-				// Extremes in the first row.
+				// Extremes in the first rows: a = 255 and a = 0 (the
+				// SDOT kernels see a−128 = 127 and −128) against w =
+				// −128 and 127, and both mixed at random.
 				for k := range K {
 					w[k], a[k] = -128, 255
+					if rows > 1 {
+						w[K+k] = 127
+					}
+					if rows > 2 {
+						w[2*K+k] = []int8{-128, 127}[r.IntN(2)]
+					}
+				}
+				if K%2 == 0 {
+					for k := range K / 2 {
+						a[k] = 0
+					}
 				}
 				want := make([]int32, rows)
 				matVecU8I8Generic(want, w, a)
