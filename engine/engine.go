@@ -49,7 +49,32 @@ type Config struct {
 	BlockSize    int          // KV block size (default 16)
 	KVBudget     int64        // KV pool size in bytes (default: room for MaxSeqs/4 full contexts, at least 2)
 	KVType       kvcache.Type // f16 or q8
+
+	// NewStepper, when set, makes what runs the engine's forward steps
+	// over its KV pool, for instance a GPU model (cmd/bitnet serve
+	// --device). Nil runs model.Model.ForwardBatch on the CPU.
+	NewStepper func(pool *kvcache.Pool, maxBatch, context int) (Stepper, error)
 }
+
+// A Stepper runs one forward step over rows of sequences of the engine's
+// KV pool with the semantics of model.Model.ForwardBatch: it returns the
+// logits of the rows marked in b.Logits, in row order, valid until the
+// next call. The engine calls it from one goroutine and closes it in
+// Close.
+type Stepper interface {
+	ForwardBatch(b *model.Batch) ([]float32, error)
+	Close() error
+}
+
+// cpuStepper is the default Stepper: the model on the CPU with a State
+// shared by the pool's sequences.
+type cpuStepper struct {
+	m  *model.Model
+	st *model.State
+}
+
+func (c cpuStepper) ForwardBatch(b *model.Batch) ([]float32, error) { return c.m.ForwardBatch(c.st, b) }
+func (c cpuStepper) Close() error                                   { return nil }
 
 func (c *Config) fill(m *model.Model) {
 	if c.MaxBatch <= 0 {
@@ -137,7 +162,7 @@ type Engine struct {
 	tok  *tokenizer.Tokenizer
 	cfg  Config
 	pool *kvcache.Pool
-	st   *model.State
+	step Stepper
 
 	incoming chan *sequence
 	inflight atomic.Int64 // submitted and not yet finished
@@ -168,11 +193,19 @@ func New(m *model.Model, tok *tokenizer.Tokenizer, cfg Config) (*Engine, error) 
 	if err != nil {
 		return nil, err
 	}
-	st, err := m.NewStateOpts(model.StateOptions{SeqLen: cfg.Context, MaxBatch: cfg.MaxBatch, Shared: true})
-	if err != nil {
-		return nil, err
+	var step Stepper
+	if cfg.NewStepper != nil {
+		if step, err = cfg.NewStepper(pool, cfg.MaxBatch, cfg.Context); err != nil {
+			return nil, err
+		}
+	} else {
+		st, err := m.NewStateOpts(model.StateOptions{SeqLen: cfg.Context, MaxBatch: cfg.MaxBatch, Shared: true})
+		if err != nil {
+			return nil, err
+		}
+		step = cpuStepper{m, st}
 	}
-	e := &Engine{m: m, tok: tok, cfg: cfg, pool: pool, st: st,
+	e := &Engine{m: m, tok: tok, cfg: cfg, pool: pool, step: step,
 		incoming: make(chan *sequence, cfg.MaxQueue), closed: make(chan struct{}), done: make(chan struct{})}
 	e.stats.Store(&Stats{KV: pool.Stats()})
 	go e.loop()

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/bitnet-go/bitnet/generate"
 	"github.com/bitnet-go/bitnet/internal/defaultmodel"
+	"github.com/bitnet-go/bitnet/kvcache"
 	"github.com/bitnet-go/bitnet/model"
 	"github.com/bitnet-go/bitnet/tokenizer"
 )
@@ -293,5 +295,63 @@ func TestPlan(t *testing.T) {
 		if sum != total || total > tc.maxRows {
 			t.Errorf("total %d, rows sum %d, max %d", total, sum, tc.maxRows)
 		}
+	}
+}
+
+// countingStepper wraps the CPU path to check that Config.NewStepper is
+// used for every step and closed with the engine.
+type countingStepper struct {
+	cpuStepper
+	steps  *atomic.Int64
+	closed *atomic.Bool
+}
+
+func (c countingStepper) ForwardBatch(b *model.Batch) ([]float32, error) {
+	c.steps.Add(1)
+	return c.cpuStepper.ForwardBatch(b)
+}
+
+func (c countingStepper) Close() error { c.closed.Store(true); return nil }
+
+func TestCustomStepper(t *testing.T) {
+	m, tok := setup(t)
+	var steps atomic.Int64
+	var closed atomic.Bool
+	var gotPool *kvcache.Pool
+	cfg := Config{MaxBatch: 16, MaxSeqs: 4, NewStepper: func(pool *kvcache.Pool, maxBatch, ctx int) (Stepper, error) {
+		gotPool = pool
+		st, err := m.NewStateOpts(model.StateOptions{SeqLen: ctx, MaxBatch: maxBatch, Shared: true})
+		if err != nil {
+			return nil, err
+		}
+		return countingStepper{cpuStepper{m, st}, &steps, &closed}, nil
+	}}
+	e, err := New(m, tok, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gotPool != e.KVPool() {
+		t.Fatal("NewStepper did not get the engine's pool")
+	}
+	ch, err := e.Submit(context.Background(), Request{Prompt: tok.Encode("In the beginning", true, false), MaxTokens: 5, IgnoreEOG: true, TopLogprobs: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for ev := range ch {
+		if ev.Err != nil {
+			t.Fatal(ev.Err)
+		}
+		n += len(ev.Tokens)
+	}
+	e.Close()
+	if n != 5 || steps.Load() < 5 || !closed.Load() {
+		t.Fatalf("%d tokens, %d steps, closed %v; want 5 tokens, >= 5 steps through the stepper, closed", n, steps.Load(), closed.Load())
+	}
+
+	// A failing constructor fails New.
+	cfg.NewStepper = func(*kvcache.Pool, int, int) (Stepper, error) { return nil, errors.New("no device") }
+	if _, err := New(m, tok, cfg); err == nil || !strings.Contains(err.Error(), "no device") {
+		t.Fatalf("New with a failing stepper: %v", err)
 	}
 }

@@ -46,6 +46,7 @@ func plan(work []int, decode []bool, maxRows, chunk, start int, rows []int) int 
 // loop is the scheduler goroutine.
 func (e *Engine) loop() {
 	defer close(e.done)
+	defer e.step.Close() // only the loop uses the stepper
 	var waiting, active []*sequence
 	var steps int64
 	rows := make([]int, 0, e.cfg.MaxSeqs)
@@ -249,7 +250,7 @@ func (e *Engine) forward(b *model.Batch) (logits []float32, err error) {
 			err = fmt.Errorf("engine: forward step panicked: %v", r)
 		}
 	}()
-	return e.m.ForwardBatch(e.st, b)
+	return e.step.ForwardBatch(b)
 }
 
 // admit gives s its KV sequence: shared prefix blocks plus blocks for the

@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/bitnet-go/bitnet/engine"
 	"github.com/bitnet-go/bitnet/gpu/cuda"
+	"github.com/bitnet-go/bitnet/kvcache"
+	"github.com/bitnet-go/bitnet/model"
 )
 
 // deviceUsage is the help text of --device.
@@ -29,3 +32,57 @@ func resolveDevice(spec string, stderr io.Writer) (cuda.Backend, error) {
 	}
 	return b, nil
 }
+
+// engineDevice points the engine configuration at the device spec names:
+// for a CUDA backend it uploads the model and sets cfg.NewStepper to run
+// every step on the GPU over the engine's KV pool (f16 only; the GPU
+// kernels have their own f16 head, so --head q8 is refused there). With
+// "auto", a model the GPU cannot take (too large, unsupported tensor
+// types) falls back to the CPU with the reason on stderr. It returns the
+// device's name and a function that releases it after the engine closed.
+func engineDevice(cfg *engine.Config, l *loaded, spec, head string, stderr io.Writer) (string, func(), error) {
+	nop := func() {}
+	b, err := resolveDevice(spec, stderr)
+	if err != nil {
+		return "", nop, err
+	}
+	if b.Kind != "cuda" {
+		return b.String(), nop, nil
+	}
+	fallback := func(err error) (string, func(), error) {
+		if spec != "auto" {
+			return "", nop, fmt.Errorf("--device %s: %w", spec, err)
+		}
+		fmt.Fprintf(stderr, "device: using the CPU: %v\n", err)
+		return "cpu (" + err.Error() + ")", nop, nil
+	}
+	if cfg.KVType != kvcache.F16 {
+		return fallback(fmt.Errorf("the GPU KV cache is f16; --kv-type %s runs on the CPU only", cfg.KVType))
+	}
+	if head == "q8" {
+		return fallback(fmt.Errorf("--head q8 is a CPU option (the GPU runs the stored head)"))
+	}
+	g, err := cuda.NewModel(b.Driver, l.model, cuda.Options{Device: b.Device})
+	if err != nil {
+		return fallback(err)
+	}
+	cfg.NewStepper = func(pool *kvcache.Pool, maxBatch, context int) (engine.Stepper, error) {
+		st, err := g.NewState(cuda.StateOptions{SeqLen: context, MaxBatch: maxBatch, Pool: pool})
+		if err != nil {
+			return nil, err
+		}
+		return cudaStepper{g, st}, nil
+	}
+	return b.String(), func() { g.Close() }, nil
+}
+
+// cudaStepper runs the engine's steps on a GPU State bound to its pool.
+type cudaStepper struct {
+	g  *cuda.Model
+	st *cuda.State
+}
+
+func (c cudaStepper) ForwardBatch(b *model.Batch) ([]float32, error) {
+	return c.g.ForwardBatch(c.st, b)
+}
+func (c cudaStepper) Close() error { return c.st.Close() }

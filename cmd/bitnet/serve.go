@@ -45,6 +45,7 @@ See docs/serving.md.`, stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "`host:port` to listen on (loopback only by default)")
 	mf := addModelFlags(fs, "GGUF model `file` (default: the embedded kjv-tiny model)")
 	modelPath := mf.path
+	device := fs.String("device", "cpu", deviceUsage+" (serve defaults to cpu: the CUDA backend has not yet been run on a GPU, docs/gpu.md)")
 	modelID := fs.String("model-id", "", "model `id` served by /v1/models and accepted in requests (default: the file name without .gguf)")
 	ctxLen := fs.Int("ctx", 0, "context length per sequence in tokens (default: the model's training context)")
 	kvBudget := fs.String("kv-budget", "", "KV cache memory: bytes (`512MiB`, 2GB, 1048576) or a share of RAM (25%) (default: room for max-seqs/4 full contexts)")
@@ -78,6 +79,7 @@ See docs/serving.md.`, stderr)
 	binds := append(mf.binds(),
 		configBind{"thresholds.min_gen_tok_s", "min-gen-tok-s", func(c *config.Config) { minGenTokS = c.Thresholds.MinGenTokS }},
 		configBind{"thresholds.max_ttft", "max-ttft", func(c *config.Config) { maxTTFT = c.Thresholds.MaxTTFT }},
+		configBind{"runtime.device", "device", func(c *config.Config) { *device = c.Runtime.Device }},
 		configBind{"server.addr", "addr", func(c *config.Config) { *addr = c.Server.Addr }},
 		configBind{"server.api_keys", "api-key", func(c *config.Config) { configKeys = c.Server.APIKeys }},
 		configBind{"server.api_key_file", "api-key-file", func(c *config.Config) { *apiKeyFile = c.Server.APIKeyFile }},
@@ -182,8 +184,14 @@ See docs/serving.md.`, stderr)
 	if err != nil {
 		return fmt.Errorf("chat template: %w", err)
 	}
-	eng, err := engine.New(l.model, l.tok, engine.Config{MaxBatch: *maxBatch, PrefillChunk: *prefillChunk, MaxSeqs: *maxSeqs,
-		MaxQueue: *maxQueue, Context: *ctxLen, KVBudget: budget, KVType: kt})
+	ecfg := engine.Config{MaxBatch: *maxBatch, PrefillChunk: *prefillChunk, MaxSeqs: *maxSeqs,
+		MaxQueue: *maxQueue, Context: *ctxLen, KVBudget: budget, KVType: kt}
+	deviceName, closeDevice, err := engineDevice(&ecfg, l, *device, *mf.head, stderr)
+	if err != nil {
+		return err
+	}
+	defer closeDevice()
+	eng, err := engine.New(l.model, l.tok, ecfg)
 	if err != nil {
 		return err
 	}
@@ -215,7 +223,7 @@ See docs/serving.md.`, stderr)
 	ec := eng.Config()
 	pc := eng.KVPool().Config()
 	logger.Info("serving", "addr", "http://"+ln.Addr().String(), "model", id, "file", l.file.Name, "load_time", loadTime.Round(time.Millisecond),
-		"threads", l.model.Threads(), "context", ec.Context, "max_batch", ec.MaxBatch, "max_seqs", ec.MaxSeqs, "max_queue", ec.MaxQueue,
+		"device", deviceName, "threads", l.model.Threads(), "context", ec.Context, "max_batch", ec.MaxBatch, "max_seqs", ec.MaxSeqs, "max_queue", ec.MaxQueue,
 		"kv_type", *kvType, "kv_blocks", pc.Blocks, "kv_bytes", int64(pc.Blocks)*pc.BlockBytes(), "chat_template", tmpl.Name(),
 		"auth", len(keys) > 0, "cors", len(cors) > 0, "tracing", *otlp != "")
 	if host, _, _ := net.SplitHostPort(*addr); len(keys) == 0 && !isLoopbackHost(host) {

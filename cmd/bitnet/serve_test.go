@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -10,6 +11,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/bitnet-go/bitnet/engine"
+	"github.com/bitnet-go/bitnet/gpu/cuda"
+	"github.com/bitnet-go/bitnet/kvcache"
 )
 
 // startServe runs "bitnet serve args…" in-process and returns its base URL,
@@ -174,4 +179,26 @@ func TestServeConfigFile(t *testing.T) {
 	if c, _, e := bitnet(t, "serve", "--config", cfgFile); c == exitOK || !strings.Contains(e, "server.adr") {
 		t.Errorf("unknown key: exit %d, %q", c, e)
 	}
+}
+
+// TestServeDevice: without CUDA (this CI), --device cuda fails before
+// listening with the reason, a malformed device is refused, and auto runs
+// the engine on the CPU and says why.
+func TestServeDevice(t *testing.T) {
+	if _, err := cuda.Select("cuda"); err == nil {
+		t.Skip("CUDA is usable here; the GPU path is checked by the gpu/cuda tests")
+	}
+	for _, tc := range []struct{ dev, msg string }{{"cuda", "--device cuda"}, {"cuda:1", "--device cuda:1"}, {"tpu", "tpu"}} {
+		code, _, errOut := bitnet(t, "serve", "--device", tc.dev, "--addr", "127.0.0.1:0")
+		if code == exitOK || !strings.Contains(errOut, tc.msg) {
+			t.Errorf("serve --device %s: exit %d, stderr %q; want a failure mentioning %q", tc.dev, code, errOut, tc.msg)
+		}
+	}
+	var stderr bytes.Buffer
+	cfg := engine.Config{KVType: kvcache.F16}
+	name, release, err := engineDevice(&cfg, nil, "auto", "f16", &stderr)
+	if err != nil || !strings.HasPrefix(name, "cpu (") || cfg.NewStepper != nil || !strings.Contains(stderr.String(), "device: using the CPU") {
+		t.Fatalf("auto without CUDA: %q, %v, stepper set %v, stderr %q", name, err, cfg.NewStepper != nil, stderr.String())
+	}
+	release()
 }
