@@ -68,20 +68,48 @@ var ErrContext = errors.New("generate: context too small")
 // character, never text that might turn out to start a stop string. An
 // error from emit or a cancelled ctx stops generation and is returned.
 func Generate(ctx context.Context, m *model.Model, st *model.State, tok *tokenizer.Tokenizer, prompt []int32, opt Options, emit func(string) error) (*Result, error) {
+	return GenerateOn(ctx, CPU(m, st), m.Config, tok, prompt, opt, emit)
+}
+
+// A Forwarder runs a model over one sequence for GenerateOn: the CPU
+// model (CPU) or another backend with the same semantics (cmd/bitnet run
+// --device binds a GPU model's State).
+type Forwarder interface {
+	// Forward feeds tokens at the next positions and returns the logits
+	// of the last one, valid until the next call.
+	Forward(tokens []int32) ([]float32, error)
+	Pos() int    // positions already cached
+	SeqLen() int // positions the sequence can hold
+}
+
+// CPU returns the Forwarder of m on st.
+func CPU(m *model.Model, st *model.State) Forwarder { return cpuForwarder{m, st} }
+
+type cpuForwarder struct {
+	m  *model.Model
+	st *model.State
+}
+
+func (c cpuForwarder) Forward(t []int32) ([]float32, error) { return c.m.Forward(c.st, t, false) }
+func (c cpuForwarder) Pos() int                             { return c.st.Pos }
+func (c cpuForwarder) SeqLen() int                          { return c.st.SeqLen }
+
+// GenerateOn is Generate on any Forwarder of a model with configuration c.
+func GenerateOn(ctx context.Context, f Forwarder, c *model.Config, tok *tokenizer.Tokenizer, prompt []int32, opt Options, emit func(string) error) (*Result, error) {
 	if len(prompt) == 0 {
 		return nil, errors.New("generate: empty prompt")
 	}
 	if err := opt.Sampling.Validate(); err != nil {
 		return nil, fmt.Errorf("generate: %w", err)
 	}
-	free := st.SeqLen - st.Pos
+	free := f.SeqLen() - f.Pos()
 	if len(prompt) >= free {
 		return nil, fmt.Errorf("%w: the prompt has %d tokens but only %d of the context's %d positions are free; shorten the prompt or raise --ctx (the model was trained with %d)",
-			ErrContext, len(prompt), free, st.SeqLen, m.Config.SeqLen)
+			ErrContext, len(prompt), free, f.SeqLen(), c.SeqLen)
 	}
 	if opt.MaxTokens >= 0 && len(prompt)+opt.MaxTokens > free {
 		return nil, fmt.Errorf("%w: %d prompt tokens + %d to generate exceed the %d free positions of the context (%d); lower -n, shorten the prompt or raise --ctx (the model was trained with %d)",
-			ErrContext, len(prompt), opt.MaxTokens, free, st.SeqLen, m.Config.SeqLen)
+			ErrContext, len(prompt), opt.MaxTokens, free, f.SeqLen(), c.SeqLen)
 	}
 	maxTok := opt.MaxTokens
 	if maxTok < 0 {
@@ -94,12 +122,12 @@ func Generate(ctx context.Context, m *model.Model, st *model.State, tok *tokeniz
 
 	history := make([]int32, 0, len(prompt)+maxTok)
 	history = append(history, prompt...)
-	sampler := sample.New(opt.Sampling, m.Config.VocabSize)
+	sampler := sample.New(opt.Sampling, c.VocabSize)
 	dec := tok.NewDecoder()
 	held := textstop.New(opt.Stop)
 
 	start := time.Now()
-	logits, err := m.Forward(st, prompt, false)
+	logits, err := f.Forward(prompt)
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +164,7 @@ func Generate(ctx context.Context, m *model.Model, st *model.State, tok *tokeniz
 			}
 			break
 		}
-		if logits, err = m.Forward(st, history[len(history)-1:], false); err != nil {
+		if logits, err = f.Forward(history[len(history)-1:]); err != nil {
 			return res, err
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/bitnet-go/bitnet/engine"
+	"github.com/bitnet-go/bitnet/generate"
 	"github.com/bitnet-go/bitnet/gpu/cuda"
 	"github.com/bitnet-go/bitnet/kvcache"
 	"github.com/bitnet-go/bitnet/model"
@@ -86,3 +87,56 @@ func (c cudaStepper) ForwardBatch(b *model.Batch) ([]float32, error) {
 	return c.g.ForwardBatch(c.st, b)
 }
 func (c cudaStepper) Close() error { return c.st.Close() }
+
+// sequenceDevice returns the generate.Forwarder of one sequence of up to
+// seqLen positions (0: the training context) on the device spec names, the
+// device's name and a release function. A GPU runs the stored head, so
+// --head q8 and models the GPU cannot take fall back to the CPU under
+// "auto" and fail under "cuda".
+func sequenceDevice(l *loaded, spec, head string, seqLen int, stderr io.Writer) (generate.Forwarder, string, func(), error) {
+	nop := func() {}
+	cpu := func(name string) (generate.Forwarder, string, func(), error) {
+		st, err := l.model.NewState(seqLen, 64)
+		if err != nil {
+			return nil, "", nop, err
+		}
+		return generate.CPU(l.model, st), name, nop, nil
+	}
+	b, err := resolveDevice(spec, stderr)
+	if err != nil {
+		return nil, "", nop, err
+	}
+	if b.Kind != "cuda" {
+		return cpu(b.String())
+	}
+	fallback := func(err error) (generate.Forwarder, string, func(), error) {
+		if spec != "auto" {
+			return nil, "", nop, fmt.Errorf("--device %s: %w", spec, err)
+		}
+		fmt.Fprintf(stderr, "device: using the CPU: %v\n", err)
+		return cpu("cpu (" + err.Error() + ")")
+	}
+	if head == "q8" {
+		return fallback(fmt.Errorf("--head q8 is a CPU option (the GPU runs the stored head)"))
+	}
+	g, err := cuda.NewModel(b.Driver, l.model, cuda.Options{Device: b.Device})
+	if err != nil {
+		return fallback(err)
+	}
+	st, err := g.NewState(cuda.StateOptions{SeqLen: seqLen, MaxBatch: 64})
+	if err != nil {
+		g.Close()
+		return fallback(err)
+	}
+	return cudaForwarder{g, st}, b.String(), func() { st.Close(); g.Close() }, nil
+}
+
+// cudaForwarder is a generate.Forwarder on a GPU State's own sequence.
+type cudaForwarder struct {
+	g  *cuda.Model
+	st *cuda.State
+}
+
+func (c cudaForwarder) Forward(t []int32) ([]float32, error) { return c.g.Forward(c.st, t, false) }
+func (c cudaForwarder) Pos() int                             { return c.st.Pos }
+func (c cudaForwarder) SeqLen() int                          { return c.st.SeqLen }

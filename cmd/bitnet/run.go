@@ -41,6 +41,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	noBOS := fs.Bool("no-bos", false, "do not add the BOS token")
 	noSpecial := fs.Bool("no-special", false, "treat special-token text in the prompt as plain text")
 	noEcho := fs.Bool("no-echo", false, "print only the generated text")
+	device := fs.String("device", "cpu", deviceUsage+" (run defaults to cpu: the CUDA backend has not yet been run on a GPU, docs/gpu.md)")
 	verbose := fs.Bool("verbose", false, "print model and sampling details to standard error")
 	configFile := fs.String("config", "", "TOML configuration `file` (default: $BITNET_CONFIG); its values and BITNET_* variables apply where no flag is given")
 	pos, err := parse(fs, args)
@@ -57,6 +58,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		configBind{"generation.seed", "seed", func(c *config.Config) { *seed = c.Generation.Seed }},
 		configBind{"generation.stop", "stop", func(c *config.Config) { stops = c.Generation.Stop }},
 		configBind{"memory.context", "ctx", func(c *config.Config) { *ctxLen = c.Memory.Context }},
+		configBind{"runtime.device", "device", func(c *config.Config) { *device = c.Runtime.Device }},
 	)...); err != nil {
 		return err
 	}
@@ -114,9 +116,13 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if len(ids) == 0 {
 		return usagef("the prompt is empty and no BOS token is added")
 	}
-	st, err := l.model.NewState(*ctxLen, 64)
+	fwd, deviceName, release, err := sequenceDevice(l, *device, *mf.head, *ctxLen, stderr)
 	if err != nil {
 		return err
+	}
+	defer release()
+	if *verbose {
+		fmt.Fprintf(stderr, "device: %s\n", deviceName)
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -127,7 +133,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(out, prompt)
 		out.Flush()
 	}
-	res, err := generate.Generate(ctx, l.model, st, l.tok, ids,
+	res, err := generate.GenerateOn(ctx, fwd, cfg, l.tok, ids,
 		generate.Options{MaxTokens: *n, Sampling: params, Stop: stops, IgnoreEOG: *ignoreEOS},
 		func(s string) error {
 			if _, err := out.WriteString(s); err != nil {

@@ -202,3 +202,19 @@ func TestServeDevice(t *testing.T) {
 	}
 	release()
 }
+
+// TestRunDevice: run takes --device like serve: cuda fails here (no CUDA),
+// auto generates on the CPU and names the reason with --verbose.
+func TestRunDevice(t *testing.T) {
+	if _, err := cuda.Select("cuda"); err == nil {
+		t.Skip("CUDA is usable here")
+	}
+	code, _, errOut := bitnet(t, "run", "--device", "cuda", "-n", "2", "In the beginning")
+	if code == exitOK || !strings.Contains(errOut, "--device cuda") {
+		t.Errorf("run --device cuda: exit %d, stderr %q", code, errOut)
+	}
+	code, out, errOut := bitnet(t, "run", "--device", "auto", "--verbose", "-n", "4", "--greedy", "In the beginning")
+	if code != exitOK || !strings.HasPrefix(out, "In the beginning") || !strings.Contains(errOut, "device: cpu (") {
+		t.Errorf("run --device auto: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
