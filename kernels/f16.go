@@ -31,9 +31,9 @@ func RoundF16(x []float32) {
 
 // DotF16 returns Σ w[i]·x[i] with w in binary16, accumulated in float32.
 // len(w) must equal len(x). The generic version (f16_generic.go) is the
-// definition; the assembly versions convert with VCVTPH2PS and accumulate
-// with FMA in 16 or 64 lanes, so they differ from it by float32 rounding
-// only: |Δ| ≤ 2·len(w)·2⁻²⁴·Σ|w[i]·x[i]| (the bound the tests check).
+// definition; the assembly versions convert with VCVTPH2PS (FCVTL on
+// arm64) and accumulate with FMA in 16, 32 (arm64) or 64 lanes, so they
+// differ from it by float32 rounding only: |Δ| ≤ 2·len(w)·2⁻²⁴·Σ|w[i]·x[i]| (the bound the tests check).
 func DotF16(w []uint16, x []float32) float32 {
 	if len(x) != len(w) {
 		panic("kernels: DotF16: len(w) != len(x)")

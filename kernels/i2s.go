@@ -39,7 +39,7 @@ func MatVecI2S(out []int32, w []byte, q []int8) {
 // be Σ q[t·K:(t+1)·K] (QuantizeI8 returns it; SumI8 computes it); the
 // kernels compute Σ c·q over the 2-bit codes and subtract it, as
 // bitnet.cpp does. Each weight row is read once for every group of tokens
-// (tiles of 4 rows × 4 tokens in the AVX-512 kernel).
+// (tiles of 4 rows × 4 tokens in the AVX-512 and arm64 SDOT kernels).
 func MatMulI2S(out []int32, ldo int, w []byte, rows, K int, q []int8, qsum []int32) {
 	T := len(qsum)
 	checkI2S(len(w), rows, K)
