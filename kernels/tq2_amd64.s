@@ -14,8 +14,7 @@
 // with 3: the two zmm hold the codes of elements 128h..128h+63 and
 // 128h+64..128h+127 in element order, matching plain 64-byte loads of the
 // activations. VPDPBUSD multiplies the unsigned codes c by the signed
-// activations q; Σ (c−1)·q = Σ c·q − Σ q, with Σ q from VPDPBUSD of a
-// vector of ones.
+// activations q; Σ (c−1)·q = Σ c·q − Σ q.
 //
 // Exactness: ggml_vec_dot_tq2_0_q8_K computes per block the integer
 // S = Σ (c−1)·q and then sum += float32(S)·(da[b]·d), rounding to float32
@@ -24,6 +23,13 @@
 // token pairs) of one block into the 16 int32 lanes of one zmm and then run
 // exactly those float32 operations lane by lane (VCVTDQ2PS, VMULPS, VMULPS,
 // VADDPS; no FMA), so every lane is bit-identical to dotTQ2Generic.
+//
+// Speed notes (measured on Zen 5): VPDPBUSD shares its two pipes with every
+// instruction that moves data across 128-bit lanes (VSHUFI64X2, VPERMD,
+// VBROADCASTI64X4/I32X4 from memory, masked loads), while plain loads,
+// VPBROADCASTD, shifts, logic and in-lane shuffles (VPUNPCK*, VSHUFPS) run
+// beside it for free. The reductions therefore add within 128-bit lanes
+// first and cross lanes only on the last four vectors.
 
 #include "textflag.h"
 
@@ -47,17 +53,6 @@ DATA tq2ShiftHi<>+48(SB)/8, $6
 DATA tq2ShiftHi<>+56(SB)/8, $6
 GLOBL tq2ShiftHi<>(SB), RODATA|NOPTR, $64
 
-// tq2Lane4: VPERMPS index spreading 4 floats to lanes 4i..4i+3.
-DATA tq2Lane4<>+0(SB)/8, $0x0000000000000000
-DATA tq2Lane4<>+8(SB)/8, $0x0000000000000000
-DATA tq2Lane4<>+16(SB)/8, $0x0000000100000001
-DATA tq2Lane4<>+24(SB)/8, $0x0000000100000001
-DATA tq2Lane4<>+32(SB)/8, $0x0000000200000002
-DATA tq2Lane4<>+40(SB)/8, $0x0000000200000002
-DATA tq2Lane4<>+48(SB)/8, $0x0000000300000003
-DATA tq2Lane4<>+56(SB)/8, $0x0000000300000003
-GLOBL tq2Lane4<>(SB), RODATA|NOPTR, $64
-
 DATA tq2Mask3<>+0(SB)/4, $0x03030303
 GLOBL tq2Mask3<>(SB), RODATA|NOPTR, $4
 
@@ -70,69 +65,66 @@ DATA tq2Ones16<>+16(SB)/8, $0x0001000100010001
 DATA tq2Ones16<>+24(SB)/8, $0x0001000100010001
 GLOBL tq2Ones16<>(SB), RODATA|NOPTR, $32
 
-// Transpose-and-add steps. Each combines the int32 lanes of a and b into a,
+// Transpose-and-add steps: each combines the int32 lanes of a and b into a,
 // halving the lanes that belong to each input vector.
 //
-// RED256: a = [a.q0+a.q2, a.q1+a.q3, b.q0+b.q2, b.q1+b.q3] (128-bit quarters).
-#define RED256(a, b, t1, t2) \
-	VSHUFI64X2 $0x44, b, a, t1; \
-	VSHUFI64X2 $0xee, b, a, t2; \
-	VPADDD     t2, t1, a
-
-// RED128: a = [a.q0+a.q1, a.q2+a.q3, b.q0+b.q1, b.q2+b.q3].
-#define RED128(a, b, t1, t2) \
-	VSHUFI64X2 $0x88, b, a, t1; \
-	VSHUFI64X2 $0xdd, b, a, t2; \
-	VPADDD     t2, t1, a
-
-// RED64: in each quarter, a = [a.d0+a.d2, a.d1+a.d3, b.d0+b.d2, b.d1+b.d3].
+// RED64 (in-lane), per 128-bit quarter:
+// a = [a.d0+a.d2, a.d1+a.d3, b.d0+b.d2, b.d1+b.d3].
 #define RED64(a, b, t1, t2) \
 	VPUNPCKLQDQ b, a, t1; \
 	VPUNPCKHQDQ b, a, t2; \
 	VPADDD      t2, t1, a
 
-// RED32: in each quarter, a = [a.d0+a.d1, a.d2+a.d3, b.d0+b.d1, b.d2+b.d3].
+// RED32 (in-lane), per quarter: a = [a.d0+a.d1, a.d2+a.d3, b.d0+b.d1, b.d2+b.d3].
 #define RED32(a, b, t1, t2) \
 	VSHUFPS $0x88, b, a, t1; \
 	VSHUFPS $0xdd, b, a, t2; \
 	VPADDD  t2, t1, a
 
-// REDUCE16 sets lane 4i+j of Z0 to the sum of the 16 lanes of input
-// Z(i+4j), for the inputs Z0..Z15 (45 instructions instead of 16
-// horizontal sums). Clobbers Z1..Z15, Z16, Z17, Z20..Z25.
-#define REDUCE16 \
-	RED256(Z0, Z1, Z16, Z17);   \
-	RED256(Z2, Z3, Z20, Z21);   \
-	RED256(Z4, Z5, Z22, Z23);   \
-	RED256(Z6, Z7, Z24, Z25);   \
-	RED256(Z8, Z9, Z16, Z17);   \
-	RED256(Z10, Z11, Z20, Z21); \
-	RED256(Z12, Z13, Z22, Z23); \
-	RED256(Z14, Z15, Z24, Z25); \
-	RED128(Z0, Z2, Z16, Z17);   \
-	RED128(Z4, Z6, Z20, Z21);   \
-	RED128(Z8, Z10, Z22, Z23);  \
-	RED128(Z12, Z14, Z24, Z25); \
-	RED64(Z0, Z4, Z16, Z17);    \
-	RED64(Z8, Z12, Z20, Z21);   \
-	RED32(Z0, Z8, Z16, Z17)
+// RED128 (across lanes): a = [a.q0+a.q1, a.q2+a.q3, b.q0+b.q1, b.q2+b.q3].
+#define RED128(a, b, t1, t2) \
+	VSHUFI64X2 $0x88, b, a, t1; \
+	VSHUFI64X2 $0xdd, b, a, t2; \
+	VPADDD     t2, t1, a
 
-// TDEC decodes the half-block at mem: ZA = codes of its elements 0..63,
-// ZB = 64..127. The shift counts and the mask come from memory (the tile
-// needs every register).
-#define TDEC(mem, ZA, ZB) \
-	VBROADCASTI64X4 mem, ZA;                  \
-	VPSRLVQ         tq2ShiftHi<>(SB), ZA, ZB; \
-	VPSRLVQ         tq2ShiftLo<>(SB), ZA, ZA; \
-	VPANDD.BCST     tq2Mask3<>(SB), ZA, ZA;   \
-	VPANDD.BCST     tq2Mask3<>(SB), ZB, ZB
+// REDUCE4 leaves in each quarter of a the partial sums of a, b, c, d (one
+// lane each, in that order).
+#define REDUCE4(a, b, c, d, t1, t2, t3, t4) \
+	RED64(a, b, t1, t2); \
+	RED64(c, d, t3, t4); \
+	RED32(a, c, t1, t2)
+
+// REDUCE16 sets lane i of Z0 to the sum of the 16 lanes of input Zi, for
+// the inputs Z0..Z15: 12 in-lane steps, then 3 across lanes. Clobbers
+// Z1..Z15 and Z16..Z23.
+#define REDUCE16 \
+	REDUCE4(Z0, Z1, Z2, Z3, Z16, Z17, Z18, Z19);     \
+	REDUCE4(Z4, Z5, Z6, Z7, Z20, Z21, Z22, Z23);     \
+	REDUCE4(Z8, Z9, Z10, Z11, Z16, Z17, Z18, Z19);   \
+	REDUCE4(Z12, Z13, Z14, Z15, Z20, Z21, Z22, Z23); \
+	RED128(Z0, Z4, Z16, Z17);                        \
+	RED128(Z8, Z12, Z18, Z19);                       \
+	RED128(Z0, Z8, Z16, Z17)
+
+// DEC decodes the half-block at mem into ZA (codes of its elements 0..63)
+// and ZB (64..127), with the shift counts in Z26, Z27 and the mask in Z28.
+#define DEC(mem, ZT, ZA, ZB) \
+	VBROADCASTI64X4 mem, ZT;  \
+	VPSRLVQ         Z26, ZT, ZA; \
+	VPSRLVQ         Z27, ZT, ZB; \
+	VPANDD          Z28, ZA, ZA; \
+	VPANDD          Z28, ZB, ZB
+
+#define SHIFTCONSTS \
+	VMOVDQU64    tq2ShiftLo<>(SB), Z26; \
+	VMOVDQU64    tq2ShiftHi<>(SB), Z27; \
+	VPBROADCASTD tq2Mask3<>(SB), Z28
 
 // TTOK multiplies the decoded half-blocks of the four rows (Z16..Z23) by
-// the 128 activations of one token at mem0, mem1 into a0..a3 (rows 0..3)
-// and adds Σ q into qs.
-#define TTOK(mem0, mem1, a0, a1, a2, a3, qs) \
-	VMOVDQU64 mem0, Z24;  \
-	VMOVDQU64 mem1, Z25;  \
+// the 128 activations of one token at mem0, mem1 into a0..a3 (rows 0..3).
+#define TTOK(mem0, mem1, a0, a1, a2, a3) \
+	VMOVDQU64 mem0, Z24;    \
+	VMOVDQU64 mem1, Z25;    \
 	VPDPBUSD  Z24, Z16, a0; \
 	VPDPBUSD  Z24, Z18, a1; \
 	VPDPBUSD  Z24, Z20, a2; \
@@ -140,38 +132,36 @@ GLOBL tq2Ones16<>(SB), RODATA|NOPTR, $32
 	VPDPBUSD  Z25, Z17, a0; \
 	VPDPBUSD  Z25, Z19, a1; \
 	VPDPBUSD  Z25, Z21, a2; \
-	VPDPBUSD  Z25, Z23, a3; \
-	VPDPBUSD  Z24, Z30, qs; \
-	VPDPBUSD  Z25, Z30, qs
+	VPDPBUSD  Z25, Z23, a3
 
-// func tq2Tile4x4VNNI(w *byte, wstride int, q *int8, qstride int, da *float32, dastride int, nblk int, acc *[16]float32)
+// func tq2Tile4x4VNNI(w *byte, wstride int, q *int8, qstride int, sc *uint32, nblk int, acc *[16]float32)
 //
 //	for i := range 4 { for j := range 4 { for b := range nblk {
 //		row, x := w[i·wstride+66b:], q[j·qstride+256b:]
 //		var s int32
-//		for e := range 256 { s += (code(row, e) − 1) · int32(x[e]) }
-//		acc[4i+j] += float32(s) * (da[j·dastride+b] * f16(row[64:66]))
+//		for e := range 256 { s += code(row, e) · int32(x[e]) }
+//		s −= int32(sc[32b+16+4j])                      // Σ q of the block
+//		acc[4j+i] += float32(s) * (f16(row[64:66]) * math.Float32frombits(sc[32b+4j]))
 //	} } }
 //
-// Accumulator Z(i+4j) holds row i × token j; REDUCE16 puts its sum in lane
-// 4i+j. Z31 holds acc.
-TEXT ·tq2Tile4x4VNNI(SB), NOSPLIT, $0-64
-	MOVQ         w+0(FP), SI
-	MOVQ         wstride+8(FP), BX
-	MOVQ         q+16(FP), DI
-	MOVQ         qstride+24(FP), R9
-	MOVQ         da+32(FP), R11
-	MOVQ         dastride+40(FP), R12
-	MOVQ         nblk+48(FP), CX
-	MOVQ         acc+56(FP), DX
-	SHLQ         $2, R12
-	LEAQ         (SI)(BX*2), R8
-	LEAQ         (DI)(R9*2), R10
-	LEAQ         (R11)(R12*2), R13
-	VPBROADCASTD tq2Ones8<>(SB), Z30
-	VMOVUPS      (DX), Z31
-	TESTQ        CX, CX
-	JZ           tiledone
+// sc holds a 32-word record per block: da of token j in words 4j..4j+3,
+// then Σ q of token j in words 16+4j..16+4j+3 (the lane patterns of the
+// result). Accumulator Z(4j+i) holds row i × token j; REDUCE16 puts it in
+// lane 4j+i.
+TEXT ·tq2Tile4x4VNNI(SB), NOSPLIT, $0-56
+	MOVQ    w+0(FP), SI
+	MOVQ    wstride+8(FP), BX
+	MOVQ    q+16(FP), DI
+	MOVQ    qstride+24(FP), R9
+	MOVQ    sc+32(FP), R11
+	MOVQ    nblk+40(FP), CX
+	MOVQ    acc+48(FP), DX
+	LEAQ    (SI)(BX*2), R8
+	LEAQ    (DI)(R9*2), R10
+	SHIFTCONSTS
+	VMOVUPS (DX), Z29
+	TESTQ   CX, CX
+	JZ      tiledone
 
 tileloop:
 	VPXORD Z0, Z0, Z0
@@ -190,176 +180,183 @@ tileloop:
 	VPXORD Z13, Z13, Z13
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
-	VPXORD Z26, Z26, Z26
-	VPXORD Z27, Z27, Z27
-	VPXORD Z28, Z28, Z28
-	VPXORD Z29, Z29, Z29
 
-	// First half of the block: elements 0..127.
-	TDEC((SI), Z16, Z17)
-	TDEC((SI)(BX*1), Z18, Z19)
-	TDEC((R8), Z20, Z21)
-	TDEC((R8)(BX*1), Z22, Z23)
-	TTOK((DI), 64(DI), Z0, Z1, Z2, Z3, Z26)
-	TTOK((DI)(R9*1), 64(DI)(R9*1), Z4, Z5, Z6, Z7, Z27)
-	TTOK((R10), 64(R10), Z8, Z9, Z10, Z11, Z28)
-	TTOK((R10)(R9*1), 64(R10)(R9*1), Z12, Z13, Z14, Z15, Z29)
-
-	// Second half: elements 128..255.
-	TDEC(32(SI), Z16, Z17)
-	TDEC(32(SI)(BX*1), Z18, Z19)
-	TDEC(32(R8), Z20, Z21)
-	TDEC(32(R8)(BX*1), Z22, Z23)
-	TTOK(128(DI), 192(DI), Z0, Z1, Z2, Z3, Z26)
-	TTOK(128(DI)(R9*1), 192(DI)(R9*1), Z4, Z5, Z6, Z7, Z27)
-	TTOK(128(R10), 192(R10), Z8, Z9, Z10, Z11, Z28)
-	TTOK(128(R10)(R9*1), 192(R10)(R9*1), Z12, Z13, Z14, Z15, Z29)
-
-	// Σ c·q − Σ q.
-	VPSUBD Z26, Z0, Z0
-	VPSUBD Z26, Z1, Z1
-	VPSUBD Z26, Z2, Z2
-	VPSUBD Z26, Z3, Z3
-	VPSUBD Z27, Z4, Z4
-	VPSUBD Z27, Z5, Z5
-	VPSUBD Z27, Z6, Z6
-	VPSUBD Z27, Z7, Z7
-	VPSUBD Z28, Z8, Z8
-	VPSUBD Z28, Z9, Z9
-	VPSUBD Z28, Z10, Z10
-	VPSUBD Z28, Z11, Z11
-	VPSUBD Z29, Z12, Z12
-	VPSUBD Z29, Z13, Z13
-	VPSUBD Z29, Z14, Z14
-	VPSUBD Z29, Z15, Z15
+	// Elements 0..127, then 128..255.
+	DEC((SI), Z30, Z16, Z17)
+	DEC((SI)(BX*1), Z31, Z18, Z19)
+	DEC((R8), Z30, Z20, Z21)
+	DEC((R8)(BX*1), Z31, Z22, Z23)
+	TTOK((DI), 64(DI), Z0, Z1, Z2, Z3)
+	TTOK((DI)(R9*1), 64(DI)(R9*1), Z4, Z5, Z6, Z7)
+	TTOK((R10), 64(R10), Z8, Z9, Z10, Z11)
+	TTOK((R10)(R9*1), 64(R10)(R9*1), Z12, Z13, Z14, Z15)
+	DEC(32(SI), Z30, Z16, Z17)
+	DEC(32(SI)(BX*1), Z31, Z18, Z19)
+	DEC(32(R8), Z30, Z20, Z21)
+	DEC(32(R8)(BX*1), Z31, Z22, Z23)
+	TTOK(128(DI), 192(DI), Z0, Z1, Z2, Z3)
+	TTOK(128(DI)(R9*1), 192(DI)(R9*1), Z4, Z5, Z6, Z7)
+	TTOK(128(R10), 192(R10), Z8, Z9, Z10, Z11)
+	TTOK(128(R10)(R9*1), 192(R10)(R9*1), Z12, Z13, Z14, Z15)
 	REDUCE16
 
-	// Z1 = weight scales d of rows i in lanes 4i..4i+3.
-	MOVWLZX   64(SI), AX
-	VMOVD     AX, X1
-	VPINSRW   $1, 64(SI)(BX*1), X1, X1
-	VPINSRW   $2, 64(R8), X1, X1
-	VPINSRW   $3, 64(R8)(BX*1), X1, X1
-	VCVTPH2PS X1, X1
-	VMOVDQU32 tq2Lane4<>(SB), Z2
-	VPERMPS   Z1, Z2, Z1
+	// Z1 = the weight scales d of rows 0..3 in the lanes of every quarter.
+	MOVWLZX    64(SI), AX
+	VMOVD      AX, X1
+	VPINSRW    $1, 64(SI)(BX*1), X1, X1
+	VPINSRW    $2, 64(R8), X1, X1
+	VPINSRW    $3, 64(R8)(BX*1), X1, X1
+	VCVTPH2PS  X1, X1
+	VSHUFF32X4 $0, Z1, Z1, Z1
 
-	// Z3 = activation scales da of tokens j in lanes 4i+j.
-	VMOVSS     (R11), X3
-	VINSERTPS  $0x10, (R11)(R12*1), X3, X3
-	VINSERTPS  $0x20, (R13), X3, X3
-	VINSERTPS  $0x30, (R13)(R12*1), X3, X3
-	VSHUFF32X4 $0, Z3, Z3, Z3
-
-	VMULPS    Z3, Z1, Z1
+	VMULPS    (R11), Z1, Z1
+	VPSUBD    64(R11), Z0, Z0
 	VCVTDQ2PS Z0, Z0
 	VMULPS    Z1, Z0, Z0
-	VADDPS    Z0, Z31, Z31
+	VADDPS    Z0, Z29, Z29
 
 	ADDQ $66, SI
 	ADDQ $66, R8
 	ADDQ $256, DI
 	ADDQ $256, R10
-	ADDQ $4, R11
-	ADDQ $4, R13
+	ADDQ $128, R11
 	DECQ CX
 	JNZ  tileloop
 
 tiledone:
-	VMOVUPS Z31, (DX)
+	VMOVUPS Z29, (DX)
+	VZEROUPPER
+	RET
+
+// QS16 adds Σ q of the block at DI into acc and moves to the next block,
+// leaving for the reduction after the last one.
+#define QS16(acc) \
+	VPDPBUSD (DI), Z30, acc;    \
+	VPDPBUSD 64(DI), Z30, acc;  \
+	VPDPBUSD 128(DI), Z30, acc; \
+	VPDPBUSD 192(DI), Z30, acc; \
+	ADDQ     $256, DI;          \
+	DECQ     CX;                \
+	JZ       qsreduce
+
+// func tq2QSums16VNNI(q *int8, n int, out *[16]int32)
+//
+//	for b := range 16 { out[b] = 0; if b < n { for e := range 256 { out[b] += int32(q[256b+e]) } } }
+//
+// 1 <= n <= 16; block b goes to accumulator Zb.
+TEXT ·tq2QSums16VNNI(SB), NOSPLIT, $0-24
+	MOVQ         q+0(FP), DI
+	MOVQ         n+8(FP), CX
+	MOVQ         out+16(FP), DX
+	VPBROADCASTD tq2Ones8<>(SB), Z30
+	VPXORD       Z0, Z0, Z0
+	VPXORD       Z1, Z1, Z1
+	VPXORD       Z2, Z2, Z2
+	VPXORD       Z3, Z3, Z3
+	VPXORD       Z4, Z4, Z4
+	VPXORD       Z5, Z5, Z5
+	VPXORD       Z6, Z6, Z6
+	VPXORD       Z7, Z7, Z7
+	VPXORD       Z8, Z8, Z8
+	VPXORD       Z9, Z9, Z9
+	VPXORD       Z10, Z10, Z10
+	VPXORD       Z11, Z11, Z11
+	VPXORD       Z12, Z12, Z12
+	VPXORD       Z13, Z13, Z13
+	VPXORD       Z14, Z14, Z14
+	VPXORD       Z15, Z15, Z15
+	TESTQ        CX, CX
+	JLE          qsreduce
+	QS16(Z0)
+	QS16(Z1)
+	QS16(Z2)
+	QS16(Z3)
+	QS16(Z4)
+	QS16(Z5)
+	QS16(Z6)
+	QS16(Z7)
+	QS16(Z8)
+	QS16(Z9)
+	QS16(Z10)
+	QS16(Z11)
+	QS16(Z12)
+	QS16(Z13)
+	QS16(Z14)
+	QS16(Z15)
+
+qsreduce:
+	REDUCE16
+	VMOVDQU32 Z0, (DX)
 	VZEROUPPER
 	RET
 
 // R16 accumulates Σ c·q of the block of the row at byte offset off(R8)
 // from SI into acc, with the activations in Z20..Z23.
 #define R16(acc, off) \
-	MOVL            off(R8), AX;       \
-	VPXORD          acc, acc, acc;     \
-	VBROADCASTI64X4 (SI)(AX*1), Z24;   \
-	VPSRLVQ         Z28, Z24, Z25;     \
-	VPSRLVQ         Z29, Z24, Z24;     \
-	VPANDD          Z30, Z24, Z24;     \
-	VPANDD          Z30, Z25, Z25;     \
-	VPDPBUSD        Z20, Z24, acc;     \
-	VPDPBUSD        Z21, Z25, acc;     \
-	VBROADCASTI64X4 32(SI)(AX*1), Z16; \
-	VPSRLVQ         Z28, Z16, Z17;     \
-	VPSRLVQ         Z29, Z16, Z16;     \
-	VPANDD          Z30, Z16, Z16;     \
-	VPANDD          Z30, Z17, Z17;     \
-	VPDPBUSD        Z22, Z16, acc;     \
-	VPDPBUSD        Z23, Z17, acc
+	MOVL     off(R8), AX;               \
+	VPXORD   acc, acc, acc;             \
+	DEC((SI)(AX*1), Z24, Z16, Z17);     \
+	VPDPBUSD Z20, Z16, acc;             \
+	VPDPBUSD Z21, Z17, acc;             \
+	DEC(32(SI)(AX*1), Z25, Z18, Z19);   \
+	VPDPBUSD Z22, Z18, acc;             \
+	VPDPBUSD Z23, Z19, acc
 
-// func tq2Rows16VNNI(w *byte, offs *[16]int32, q *int8, da *float32, nblk int, acc *[16]float32)
+// func tq2Rows16VNNI(w *byte, offs *[16]int32, q *int8, da *float32, qsum *int32, nblk int, acc *[16]float32)
 //
 //	for i := range 16 { for b := range nblk {
 //		row := w[offs[i]+66b:]
 //		var s int32
-//		for e := range 256 { s += (code(row, e) − 1) · int32(q[256b+e]) }
-//		acc[i] += float32(s) * (da[b] * f16(row[64:66]))
+//		for e := range 256 { s += code(row, e) · int32(q[256b+e]) }
+//		s −= qsum[b]                                   // Σ q of the block
+//		acc[i] += float32(s) * (f16(row[64:66]) * da[b])
 //	} }
 //
-// Accumulator Z(n) holds row 4(n%4)+n/4, so that REDUCE16 puts row i in
-// lane i. The weight scales come in with one VPGATHERDD per block (the
-// dword at offset 62 of each block has d in its upper half).
-TEXT ·tq2Rows16VNNI(SB), NOSPLIT, $0-48
-	MOVQ         w+0(FP), SI
-	MOVQ         offs+8(FP), R8
-	MOVQ         q+16(FP), DI
-	MOVQ         da+24(FP), R11
-	MOVQ         nblk+32(FP), CX
-	MOVQ         acc+40(FP), DX
-	VMOVDQU64    tq2ShiftHi<>(SB), Z28
-	VMOVDQU64    tq2ShiftLo<>(SB), Z29
-	VPBROADCASTD tq2Mask3<>(SB), Z30
-	VPBROADCASTD tq2Ones8<>(SB), Z27
-	VMOVDQU32    (R8), Z26
-	VMOVUPS      (DX), Z31
-	TESTQ        CX, CX
-	JZ           r16done
+// Accumulator Zi holds row i. The weight scales come in with one
+// VPGATHERDD per block (the dword at offset 62 of each block has d in its
+// upper half).
+TEXT ·tq2Rows16VNNI(SB), NOSPLIT, $0-56
+	MOVQ      w+0(FP), SI
+	MOVQ      offs+8(FP), R8
+	MOVQ      q+16(FP), DI
+	MOVQ      da+24(FP), R11
+	MOVQ      qsum+32(FP), R12
+	MOVQ      nblk+40(FP), CX
+	MOVQ      acc+48(FP), DX
+	SHIFTCONSTS
+	VMOVDQU32 (R8), Z30
+	VMOVUPS   (DX), Z31
+	TESTQ     CX, CX
+	JZ        r16done
 
 r16loop:
 	VMOVDQU64 (DI), Z20
 	VMOVDQU64 64(DI), Z21
 	VMOVDQU64 128(DI), Z22
 	VMOVDQU64 192(DI), Z23
-	VPXORD    Z19, Z19, Z19
-	VPDPBUSD  Z20, Z27, Z19
-	VPDPBUSD  Z21, Z27, Z19
-	VPDPBUSD  Z22, Z27, Z19
-	VPDPBUSD  Z23, Z27, Z19
 	R16(Z0, 0)
-	R16(Z1, 16)
-	R16(Z2, 32)
-	R16(Z3, 48)
-	R16(Z4, 4)
+	R16(Z1, 4)
+	R16(Z2, 8)
+	R16(Z3, 12)
+	R16(Z4, 16)
 	R16(Z5, 20)
-	R16(Z6, 36)
-	R16(Z7, 52)
-	R16(Z8, 8)
-	R16(Z9, 24)
+	R16(Z6, 24)
+	R16(Z7, 28)
+	R16(Z8, 32)
+	R16(Z9, 36)
 	R16(Z10, 40)
-	R16(Z11, 56)
-	R16(Z12, 12)
-	R16(Z13, 28)
-	R16(Z14, 44)
+	R16(Z11, 44)
+	R16(Z12, 48)
+	R16(Z13, 52)
+	R16(Z14, 56)
 	R16(Z15, 60)
-
-	// Z19 = Σ q of the block in every lane.
-	VSHUFI64X2 $0x4e, Z19, Z19, Z18
-	VPADDD     Z18, Z19, Z19
-	VSHUFI64X2 $0xb1, Z19, Z19, Z18
-	VPADDD     Z18, Z19, Z19
-	VPSHUFD    $0x4e, Z19, Z18
-	VPADDD     Z18, Z19, Z19
-	VPSHUFD    $0xb1, Z19, Z18
-	VPADDD     Z18, Z19, Z19
 	REDUCE16
-	VPSUBD     Z19, Z0, Z0
+	VPBROADCASTD (R12), Z1
+	VPSUBD       Z1, Z0, Z0
 
 	// Z1 = weight scales of the 16 rows (lane i: row i).
 	KXNORW      K0, K0, K1
-	VPGATHERDD  62(SI)(Z26*1), K1, Z1
+	VPGATHERDD  62(SI)(Z30*1), K1, Z1
 	VPSRLD      $16, Z1, Z1
 	VPMOVDW     Z1, Y1
 	VCVTPH2PS   Y1, Z1
@@ -371,6 +368,7 @@ r16loop:
 	ADDQ $66, SI
 	ADDQ $256, DI
 	ADDQ $4, R11
+	ADDQ $4, R12
 	DECQ CX
 	JNZ  r16loop
 
@@ -388,32 +386,32 @@ r16done:
 // A2PLANE adds the plane of Y8 shifted right by sh times the activations
 // at mem into Y10.
 #define A2PLANE(sh, mem) \
-	VPSRLW     $sh, Y8, Y9; \
-	VPAND      Y13, Y9, Y9; \
+	VPSRLW     $sh, Y8, Y9;  \
+	VPAND      Y13, Y9, Y9;  \
 	VPMADDUBSW mem, Y9, Y11; \
 	VPADDW     Y11, Y10, Y10
 
 // R8A2 sets acc to Σ (c−1)·q over the block of the row at byte offset
 // off(R8) from SI, in 8 int32 lanes; Y14 holds the int16 Σ q pairs.
 #define R8A2(acc, off) \
-	MOVL       off(R8), AX;          \
-	VMOVDQU    (SI)(AX*1), Y8;       \
-	VPAND      Y13, Y8, Y9;          \
-	VPMADDUBSW (DI), Y9, Y10;        \
-	A2PLANE(2, 32(DI));              \
-	A2PLANE(4, 64(DI));              \
-	A2PLANE(6, 96(DI));              \
-	VMOVDQU    32(SI)(AX*1), Y8;     \
-	VPAND      Y13, Y8, Y9;          \
-	VPMADDUBSW 128(DI), Y9, Y11;     \
-	VPADDW     Y11, Y10, Y10;        \
-	A2PLANE(2, 160(DI));             \
-	A2PLANE(4, 192(DI));             \
-	A2PLANE(6, 224(DI));             \
-	VPSUBW     Y14, Y10, Y10;        \
+	MOVL       off(R8), AX;      \
+	VMOVDQU    (SI)(AX*1), Y8;   \
+	VPAND      Y13, Y8, Y9;      \
+	VPMADDUBSW (DI), Y9, Y10;    \
+	A2PLANE(2, 32(DI));          \
+	A2PLANE(4, 64(DI));          \
+	A2PLANE(6, 96(DI));          \
+	VMOVDQU    32(SI)(AX*1), Y8; \
+	VPAND      Y13, Y8, Y9;      \
+	VPMADDUBSW 128(DI), Y9, Y11; \
+	VPADDW     Y11, Y10, Y10;    \
+	A2PLANE(2, 160(DI));         \
+	A2PLANE(4, 192(DI));         \
+	A2PLANE(6, 224(DI));         \
+	VPSUBW     Y14, Y10, Y10;    \
 	VPMADDWD   tq2Ones16<>(SB), Y10, acc
 
-// RED128Y: a = [a.lo+a.hi, b.lo+b.hi] (128-bit halves).
+// RED128Y (across lanes): a = [a.lo+a.hi, b.lo+b.hi] (128-bit halves).
 #define RED128Y(a, b, t1, t2) \
 	VPERM2I128 $0x20, b, a, t1; \
 	VPERM2I128 $0x31, b, a, t2; \
@@ -421,8 +419,8 @@ r16done:
 
 // func tq2Rows8AVX2(w *byte, offs *[8]int32, q *int8, da *float32, nblk int, acc *[8]float32)
 //
-// tq2Rows16VNNI for 8 rows with AVX2. Accumulator Y(n) holds row
-// n/2+4(n%2); the reduction puts row i in lane i.
+// tq2Rows16VNNI for 8 rows with AVX2, computing Σ q itself. Accumulator
+// Yi holds row i.
 TEXT ·tq2Rows8AVX2(SB), NOSPLIT, $0-48
 	MOVQ         w+0(FP), SI
 	MOVQ         offs+8(FP), R8
@@ -455,21 +453,17 @@ r8loop:
 	VPADDW       Y9, Y14, Y14
 
 	R8A2(Y0, 0)
-	R8A2(Y1, 16)
-	R8A2(Y2, 4)
-	R8A2(Y3, 20)
-	R8A2(Y4, 8)
-	R8A2(Y5, 24)
-	R8A2(Y6, 12)
+	R8A2(Y1, 4)
+	R8A2(Y2, 8)
+	R8A2(Y3, 12)
+	R8A2(Y4, 16)
+	R8A2(Y5, 20)
+	R8A2(Y6, 24)
 	R8A2(Y7, 28)
 
-	RED128Y(Y0, Y1, Y8, Y9)
-	RED128Y(Y2, Y3, Y10, Y11)
-	RED128Y(Y4, Y5, Y8, Y9)
-	RED128Y(Y6, Y7, Y10, Y11)
-	RED64(Y0, Y2, Y8, Y9)
-	RED64(Y4, Y6, Y10, Y11)
-	RED32(Y0, Y4, Y8, Y9)
+	REDUCE4(Y0, Y1, Y2, Y3, Y8, Y9, Y10, Y11)
+	REDUCE4(Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11)
+	RED128Y(Y0, Y4, Y8, Y9)
 
 	// Y11 = weight scales of the 8 rows.
 	VMOVDQU    (R8), Y9
@@ -497,3 +491,300 @@ r8done:
 	VMOVUPS Y15, (DX)
 	VZEROUPPER
 	RET
+
+// Prefill with many tokens: lanes = rows. tq2Prep32VNNI decodes the
+// blocks of 32 rows once into code vectors whose dword lane i holds 4
+// consecutive codes of row i (a 16×16 dword transpose of the qs of 16 rows,
+// then the four 2-bit planes); tq2Lanes32x8VNNI multiplies each pair of
+// code vectors (rows 0..15 and 16..31) by 4 activation bytes of a token
+// broadcast to all lanes (VPBROADCASTD from memory, which runs beside
+// VPDPBUSD for free), so an accumulator holds the block sums of 16 rows for
+// one token and needs no reduction, and a broadcast serves two VPDPBUSD.
+// The decoding is shared by every token of the call.
+
+// TR32 / TR64: in-lane interleaves of the 16×16 transpose.
+#define TR32(a, b, lo, hi) \
+	VPUNPCKLDQ b, a, lo; \
+	VPUNPCKHDQ b, a, hi
+
+#define TR64(a, b, lo, hi) \
+	VPUNPCKLQDQ b, a, lo; \
+	VPUNPCKHQDQ b, a, hi
+
+// TRQ transposes the 128-bit quarters of A, B, C, D into o0..o3 (o_L
+// quarter g = input g quarter L), using Z28..Z31 as temporaries.
+#define TRQ(A, B, C, D, o0, o1, o2, o3) \
+	VSHUFI64X2 $0x44, B, A, Z28;    \
+	VSHUFI64X2 $0xee, B, A, Z29;    \
+	VSHUFI64X2 $0x44, D, C, Z30;    \
+	VSHUFI64X2 $0xee, D, C, Z31;    \
+	VSHUFI64X2 $0x88, Z30, Z28, o0; \
+	VSHUFI64X2 $0xdd, Z30, Z28, o1; \
+	VSHUFI64X2 $0x88, Z31, Z29, o2; \
+	VSHUFI64X2 $0xdd, Z31, Z29, o3
+
+// PLANES stores the four code planes of the transposed raw dword vector R
+// (raw dword d = 8h+m of every row) as code vectors v = 32h+8j+m, j < 4,
+// at off+1024j from DI (off = 128·(32h+m), plus 64 for rows 16..31).
+#define PLANES(R, off) \
+	VPANDD    Z26, R, Z27;       \
+	VMOVDQU64 Z27, off(DI);      \
+	VPSRLW    $2, R, Z27;        \
+	VPANDD    Z26, Z27, Z27;     \
+	VMOVDQU64 Z27, off+1024(DI); \
+	VPSRLW    $4, R, Z27;        \
+	VPANDD    Z26, Z27, Z27;     \
+	VMOVDQU64 Z27, off+2048(DI); \
+	VPSRLW    $6, R, Z27;        \
+	VPANDD    Z26, Z27, Z27;     \
+	VMOVDQU64 Z27, off+3072(DI)
+
+// PREP16 decodes the block of the 16 rows at A+{0,1,2,3}·BX (R9 = 3·BX),
+// A in {SI, R8, R10, R12} being rows 0, 4, 8, 12, storing the code vectors
+// at DI+o (o = 0 or 64) and the weight scales at DI+8192+o.
+#define PREP16(A0, A1, A2, A3, o) \
+	VMOVDQU64 (A0), Z0;          \
+	VMOVDQU64 (A0)(BX*1), Z1;    \
+	VMOVDQU64 (A0)(BX*2), Z2;    \
+	VMOVDQU64 (A0)(R9*1), Z3;    \
+	VMOVDQU64 (A1), Z4;          \
+	VMOVDQU64 (A1)(BX*1), Z5;    \
+	VMOVDQU64 (A1)(BX*2), Z6;    \
+	VMOVDQU64 (A1)(R9*1), Z7;    \
+	VMOVDQU64 (A2), Z8;          \
+	VMOVDQU64 (A2)(BX*1), Z9;    \
+	VMOVDQU64 (A2)(BX*2), Z10;   \
+	VMOVDQU64 (A2)(R9*1), Z11;   \
+	VMOVDQU64 (A3), Z12;         \
+	VMOVDQU64 (A3)(BX*1), Z13;   \
+	VMOVDQU64 (A3)(BX*2), Z14;   \
+	VMOVDQU64 (A3)(R9*1), Z15;   \
+	TR32(Z0, Z1, Z16, Z17);      \
+	TR32(Z2, Z3, Z18, Z19);      \
+	TR64(Z16, Z18, Z0, Z1);      \
+	TR64(Z17, Z19, Z2, Z3);      \
+	TR32(Z4, Z5, Z16, Z17);      \
+	TR32(Z6, Z7, Z18, Z19);      \
+	TR64(Z16, Z18, Z4, Z5);      \
+	TR64(Z17, Z19, Z6, Z7);      \
+	TR32(Z8, Z9, Z16, Z17);      \
+	TR32(Z10, Z11, Z18, Z19);    \
+	TR64(Z16, Z18, Z8, Z9);      \
+	TR64(Z17, Z19, Z10, Z11);    \
+	TR32(Z12, Z13, Z16, Z17);    \
+	TR32(Z14, Z15, Z18, Z19);    \
+	TR64(Z16, Z18, Z12, Z13);    \
+	TR64(Z17, Z19, Z14, Z15);    \
+	TRQ(Z0, Z4, Z8, Z12, Z16, Z20, Z24, Z0);  \
+	TRQ(Z1, Z5, Z9, Z13, Z17, Z21, Z25, Z1);  \
+	TRQ(Z2, Z6, Z10, Z14, Z18, Z22, Z4, Z2);  \
+	TRQ(Z3, Z7, Z11, Z15, Z19, Z23, Z5, Z3);  \
+	PLANES(Z16, o);              \
+	PLANES(Z17, o+128);          \
+	PLANES(Z18, o+256);          \
+	PLANES(Z19, o+384);          \
+	PLANES(Z20, o+512);          \
+	PLANES(Z21, o+640);          \
+	PLANES(Z22, o+768);          \
+	PLANES(Z23, o+896);          \
+	PLANES(Z24, o+4096);         \
+	PLANES(Z25, o+4224);         \
+	PLANES(Z4, o+4352);          \
+	PLANES(Z5, o+4480);          \
+	PLANES(Z0, o+4608);          \
+	PLANES(Z1, o+4736);          \
+	PLANES(Z2, o+4864);          \
+	PLANES(Z3, o+4992);          \
+	VPBROADCASTD BX, Z28;              \
+	VPMULLD      tq2Iota<>(SB), Z28, Z28; \
+	KXNORW     K0, K0, K1;       \
+	VPGATHERDD 62(A0)(Z28*1), K1, Z29; \
+	VPSRLD     $16, Z29, Z29;    \
+	VPMOVDW    Z29, Y29;         \
+	VCVTPH2PS  Y29, Z29;         \
+	VMOVUPS    Z29, 8192+o(DI)
+
+// func tq2Prep32VNNI(w *byte, rb int, nblk int, codes *byte)
+//
+//	for b := range nblk {
+//		c := codes[8320b:]
+//		for i := range 32 { row := w[i·rb+66b:]
+//			for e := range 256 { c[128(e/4)+64(i/16)+4(i%16)+e%4] = code(row, e) }
+//			*(*float32)(c[8192+64(i/16)+4(i%16):]) = f16(row[64:66])
+//		}
+//	}
+TEXT ·tq2Prep32VNNI(SB), NOSPLIT, $0-32
+	MOVQ  w+0(FP), SI
+	MOVQ  rb+8(FP), BX
+	MOVQ  nblk+16(FP), CX
+	MOVQ  codes+24(FP), DI
+	LEAQ  (BX)(BX*2), R9
+	LEAQ  (SI)(BX*4), R8
+	LEAQ  (R8)(BX*4), R10
+	LEAQ  (R10)(BX*4), R12
+	LEAQ  (R12)(BX*4), R13
+	TESTQ CX, CX
+	JZ    prepdone
+
+preploop:
+	VPBROADCASTD tq2Mask3<>(SB), Z26
+	PREP16(SI, R8, R10, R12, 0)
+	VPBROADCASTD tq2Mask3<>(SB), Z26
+	// Rows 16..31 start at R13 = SI + 16·BX: rebase the four pointers.
+	LEAQ         (R13)(BX*4), AX
+	LEAQ         (AX)(BX*4), DX
+	LEAQ         (DX)(BX*4), R11
+	PREP16(R13, AX, DX, R11, 64)
+
+	ADDQ $66, SI
+	ADDQ $66, R8
+	ADDQ $66, R10
+	ADDQ $66, R12
+	ADDQ $66, R13
+	ADDQ $8320, DI
+	DECQ CX
+	JNZ  preploop
+
+prepdone:
+	VZEROUPPER
+	RET
+
+// L32 multiplies the code vectors v (at off = 128v from SI: rows 0..15,
+// then 16..31) by 4 activation bytes (at a = 4v) of each of the 8 tokens
+// into Z0..Z7 and Z8..Z15.
+#define L32(off, a) \
+	VMOVDQU64    off(SI), Z16;      \
+	VMOVDQU64    off+64(SI), Z17;   \
+	VPBROADCASTD a(DI), Z18;        \
+	VPBROADCASTD a(DI)(R9*1), Z19;  \
+	VPBROADCASTD a(DI)(R9*2), Z20;  \
+	VPBROADCASTD a(R10), Z21;       \
+	VPBROADCASTD a(DI)(R9*4), Z22;  \
+	VPBROADCASTD a(R10)(R9*2), Z23; \
+	VPBROADCASTD a(R12), Z24;       \
+	VPBROADCASTD a(R10)(R9*4), Z25; \
+	VPDPBUSD     Z18, Z16, Z0;      \
+	VPDPBUSD     Z18, Z17, Z8;      \
+	VPDPBUSD     Z19, Z16, Z1;      \
+	VPDPBUSD     Z19, Z17, Z9;      \
+	VPDPBUSD     Z20, Z16, Z2;      \
+	VPDPBUSD     Z20, Z17, Z10;     \
+	VPDPBUSD     Z21, Z16, Z3;      \
+	VPDPBUSD     Z21, Z17, Z11;     \
+	VPDPBUSD     Z22, Z16, Z4;      \
+	VPDPBUSD     Z22, Z17, Z12;     \
+	VPDPBUSD     Z23, Z16, Z5;      \
+	VPDPBUSD     Z23, Z17, Z13;     \
+	VPDPBUSD     Z24, Z16, Z6;      \
+	VPDPBUSD     Z24, Z17, Z14;     \
+	VPDPBUSD     Z25, Z16, Z7;      \
+	VPDPBUSD     Z25, Z17, Z15
+
+// LFIN finishes token j's block sums in acc (16 rows with the weight
+// scales in dw): subtract Σ q, scale by d·da and add to the 16 outputs at
+// mem.
+#define LFIN(acc, j, dw, mem) \
+	VPSUBD.BCST 4+8*j(R11), acc, acc; \
+	VCVTDQ2PS   acc, acc;             \
+	VMULPS.BCST 8*j(R11), dw, Z28;    \
+	VMULPS      Z28, acc, acc;        \
+	VADDPS      mem, acc, acc;        \
+	VMOVUPS     acc, mem
+
+// func tq2Lanes32x8VNNI(codes *byte, q *int8, qstride int, rec *uint32, recstride int, nblk int, out *float32, ldo int)
+//
+//	for b := range nblk { for j := range 8 {
+//		c, x, r := codes[8320b:], q[j·qstride+256b:], rec[b·recstride/4+2j:]
+//		for i := range 32 {
+//			var s int32
+//			for e := range 256 { s += int32(c[128(e/4)+64(i/16)+4(i%16)+e%4]) · int32(x[e]) }
+//			s −= int32(r[1])                                // Σ q
+//			d := *(*float32)(c[8192+64(i/16)+4(i%16):])
+//			out[j·ldo+i] += float32(s) * (d * math.Float32frombits(r[0]))
+//	} } }
+TEXT ·tq2Lanes32x8VNNI(SB), NOSPLIT, $0-64
+	MOVQ  codes+0(FP), SI
+	MOVQ  q+8(FP), DI
+	MOVQ  qstride+16(FP), R9
+	MOVQ  rec+24(FP), R11
+	MOVQ  nblk+40(FP), CX
+	MOVQ  out+48(FP), DX
+	MOVQ  ldo+56(FP), R13
+	SHLQ  $2, R13
+	LEAQ  (R9)(R9*2), R10
+	LEAQ  (DI)(R10*2), R12
+	ADDQ  DI, R10
+	LEAQ  (R13)(R13*2), R8
+	LEAQ  (DX)(R8*2), BX
+	ADDQ  DX, R8
+	TESTQ CX, CX
+	JZ    lanesdone
+
+lanesloop:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	MOVQ   $16, AX
+
+lanesinner:
+	L32(0, 0)
+	L32(128, 4)
+	L32(256, 8)
+	L32(384, 12)
+	ADDQ $512, SI
+	ADDQ $16, DI
+	ADDQ $16, R10
+	ADDQ $16, R12
+	DECQ AX
+	JNZ  lanesinner
+
+	// SI is at the weight scales; DI, R10, R12 at the next block.
+	VMOVUPS (SI), Z26
+	VMOVUPS 64(SI), Z27
+	LFIN(Z0, 0, Z26, (DX))
+	LFIN(Z1, 1, Z26, (DX)(R13*1))
+	LFIN(Z2, 2, Z26, (DX)(R13*2))
+	LFIN(Z3, 3, Z26, (R8))
+	LFIN(Z4, 4, Z26, (DX)(R13*4))
+	LFIN(Z5, 5, Z26, (R8)(R13*2))
+	LFIN(Z6, 6, Z26, (BX))
+	LFIN(Z7, 7, Z26, (R8)(R13*4))
+	LFIN(Z8, 0, Z27, 64(DX))
+	LFIN(Z9, 1, Z27, 64(DX)(R13*1))
+	LFIN(Z10, 2, Z27, 64(DX)(R13*2))
+	LFIN(Z11, 3, Z27, 64(R8))
+	LFIN(Z12, 4, Z27, 64(DX)(R13*4))
+	LFIN(Z13, 5, Z27, 64(R8)(R13*2))
+	LFIN(Z14, 6, Z27, 64(BX))
+	LFIN(Z15, 7, Z27, 64(R8)(R13*4))
+	ADDQ $128, SI
+	ADDQ recstride+32(FP), R11
+	DECQ CX
+	JNZ  lanesloop
+
+lanesdone:
+	VZEROUPPER
+	RET
+
+DATA tq2Iota<>+0(SB)/8, $0x0000000100000000
+DATA tq2Iota<>+8(SB)/8, $0x0000000300000002
+DATA tq2Iota<>+16(SB)/8, $0x0000000500000004
+DATA tq2Iota<>+24(SB)/8, $0x0000000700000006
+DATA tq2Iota<>+32(SB)/8, $0x0000000900000008
+DATA tq2Iota<>+40(SB)/8, $0x0000000b0000000a
+DATA tq2Iota<>+48(SB)/8, $0x0000000d0000000c
+DATA tq2Iota<>+56(SB)/8, $0x0000000f0000000e
+GLOBL tq2Iota<>(SB), RODATA|NOPTR, $64
