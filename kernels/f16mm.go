@@ -10,12 +10,14 @@ import "fmt"
 // Every output depends only on its row and token, never on T, on the
 // position of the row in w, or on how a caller splits the rows, so a batch
 // of tokens produces exactly the bits that single tokens produce. The
-// AVX-512 kernels accumulate each product in 16 lanes (element k into lane
-// k mod 16, ascending), reduce the lanes in a fixed tree and add the K mod
-// 16 remaining products in order; they convert every 16 weights once for
-// four tokens (4 rows × 4 tokens per tile). The other kernel sets compute
-// each output with DotF16. Against the generic DotF16, outputs differ by
-// float32 summation order only (the bound TestDotF16Equivalence states).
+// AVX-512 and AVX2 kernels accumulate each product in 16 lanes (element k
+// into lane k mod 16, ascending; one zmm or two ymm registers), reduce the
+// lanes in a fixed tree and add the K mod 16 remaining products in order,
+// so both give the same bits; they convert every 16 weights once for
+// several tokens (tiles of 4 rows × 4 tokens with AVX-512, 2 × 2 with
+// AVX2). The other kernel sets compute each output with DotF16. Against
+// the generic DotF16, outputs differ by float32 summation order only (the
+// bound TestDotF16Equivalence states).
 func MatMulF16(out []float32, ldo int, w []uint16, rows, K int, x []float32, ldx, T int) {
 	if rows < 0 || K < 0 || T < 0 {
 		panic(fmt.Sprintf("kernels: MatMulF16: rows %d, K %d, T %d", rows, K, T))

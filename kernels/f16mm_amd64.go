@@ -18,14 +18,35 @@ func f16Tile4x1(w *uint16, ldw int, x *float32, n int, out *[4]float32)
 //go:noescape
 func f16Dot1x1(w *uint16, x *float32, n int) float32
 
+// f16Tile2x2AVX2: out[2r+t] = 16-lane sum of w[r·ldw:]·x[t·ldx:] (r, t <
+// 2), the lanes in two ymm accumulators: the same bits as the AVX-512
+// kernels.
+//
+//go:noescape
+func f16Tile2x2AVX2(w *uint16, ldw int, x *float32, ldx int, n int, out *[4]float32)
+
+// f16Tile4x1AVX2 is f16Tile4x1 with ymm accumulators.
+//
+//go:noescape
+func f16Tile4x1AVX2(w *uint16, ldw int, x *float32, n int, out *[4]float32)
+
+// f16Dot1x1AVX2 is f16Dot1x1 with ymm accumulators.
+//
+//go:noescape
+func f16Dot1x1AVX2(w *uint16, x *float32, n int) float32
+
 // f16RowBlock is the number of rows multiplied by every group of four
 // tokens before the next block: 64 rows of the 2B-4T head are 320 KiB of
 // f16, which stay in L2 for the four token groups of a 16-stream step.
 const f16RowBlock = 64
 
 func matMulF16(out []float32, ldo int, w []uint16, rows, K int, x []float32, ldx, T int) {
-	if !useVNNI || K < 16 {
+	if !useAVX2 || K < 16 {
 		matMulF16Generic(out, ldo, w, rows, K, x, ldx, T)
+		return
+	}
+	if !useVNNI {
+		matMulF16AVX2(out, ldo, w, rows, K, x, ldx, T)
 		return
 	}
 	n := K &^ 15
@@ -72,9 +93,56 @@ func matMulF16(out []float32, ldo int, w []uint16, rows, K int, x []float32, ldx
 	}
 }
 
+// matMulF16AVX2 is matMulF16 with the AVX2 tiles (2 rows × 2 tokens, 4
+// rows × 1 token): sixteen ymm registers hold fewer accumulators.
+func matMulF16AVX2(out []float32, ldo int, w []uint16, rows, K int, x []float32, ldx, T int) {
+	n := K &^ 15
+	_ = w[rows*K-1]
+	_ = x[(T-1)*ldx+K-1]
+	_ = out[(T-1)*ldo+rows-1]
+	for r0 := 0; r0 < rows; r0 += f16RowBlock {
+		r1 := min(rows, r0+f16RowBlock)
+		t := 0
+		for ; t+2 <= T; t += 2 {
+			r := r0
+			for ; r+2 <= r1; r += 2 {
+				var acc [4]float32
+				f16Tile2x2AVX2(&w[r*K], K, &x[t*ldx], ldx, n, &acc)
+				for i := range 2 {
+					for j := range 2 {
+						out[(t+j)*ldo+r+i] = f16Tail(acc[2*i+j], w[(r+i)*K:(r+i+1)*K], x[(t+j)*ldx:(t+j)*ldx+K], n)
+					}
+				}
+			}
+			for ; r < r1; r++ {
+				for j := range 2 {
+					out[(t+j)*ldo+r] = f16Row(w[r*K:(r+1)*K], x[(t+j)*ldx:(t+j)*ldx+K], n)
+				}
+			}
+		}
+		for ; t < T; t++ {
+			xt := x[t*ldx : t*ldx+K]
+			r := r0
+			for ; r+4 <= r1; r += 4 {
+				var acc [4]float32
+				f16Tile4x1AVX2(&w[r*K], K, &xt[0], n, &acc)
+				for i := range 4 {
+					out[t*ldo+r+i] = f16Tail(acc[i], w[(r+i)*K:(r+i+1)*K], xt, n)
+				}
+			}
+			for ; r < r1; r++ {
+				out[t*ldo+r] = f16Row(w[r*K:(r+1)*K], xt, n)
+			}
+		}
+	}
+}
+
 // f16Row is one output computed alone (the same sum as in the tiles).
 func f16Row(w []uint16, x []float32, n int) float32 {
-	return f16Tail(f16Dot1x1(&w[0], &x[0], n), w, x, n)
+	if useVNNI {
+		return f16Tail(f16Dot1x1(&w[0], &x[0], n), w, x, n)
+	}
+	return f16Tail(f16Dot1x1AVX2(&w[0], &x[0], n), w, x, n)
 }
 
 // f16Tail adds the products past the last multiple of 16, in order.

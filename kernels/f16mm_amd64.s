@@ -183,3 +183,150 @@ t11:
 	LANES16(Z0, Y0, X0, ret+24(FP))
 	VZEROUPPER
 	RET
+
+// The AVX2 kernels keep each output's 16 lanes in two ymm accumulators
+// (lo: lanes 0..7, hi: lanes 8..15) and reduce them with the same
+// additions as LANES16 (lo + hi is the zmm's low half + high half), so
+// they give exactly the AVX-512 kernels' bits.
+
+// LANES16Y reduces lo/hi (xlo: lo's xmm view) into xlo and stores it at
+// dst. Clobbers lo and X15.
+#define LANES16Y(lo, hi, xlo, dst) \
+	VADDPS       hi, lo, lo \
+	VEXTRACTF128 $1, lo, X15 \
+	VADDPS       X15, xlo, xlo \
+	VPERMILPS    $0x4e, xlo, X15 \
+	VADDPS       X15, xlo, xlo \
+	VPERMILPS    $0xb1, xlo, X15 \
+	VADDSS       X15, xlo, xlo \
+	VMOVSS       xlo, dst
+
+// func f16Tile2x2AVX2(w *uint16, ldw int, x *float32, ldx int, n int, out *[4]float32)
+//
+//	out[2r+t] = Σ_{k<n} w[r·ldw+k]·x[t·ldx+k]   (r, t < 2; n % 16 == 0, n > 0)
+//
+// Y(4r+2t) and Y(4r+2t+1) hold row r × token t, lanes 0..7 and 8..15.
+TEXT ·f16Tile2x2AVX2(SB), NOSPLIT, $0-48
+	MOVQ w+0(FP), SI
+	MOVQ ldw+8(FP), AX
+	LEAQ (SI)(AX*2), R9
+	MOVQ x+16(FP), DI
+	MOVQ ldx+24(FP), AX
+	LEAQ (DI)(AX*4), R12
+	MOVQ n+32(FP), CX
+
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+t22:
+	VCVTPH2PS   (SI), Y8
+	VCVTPH2PS   16(SI), Y9
+	VCVTPH2PS   (R9), Y10
+	VCVTPH2PS   16(R9), Y11
+	VFMADD231PS (DI), Y8, Y0
+	VFMADD231PS 32(DI), Y9, Y1
+	VFMADD231PS (R12), Y8, Y2
+	VFMADD231PS 32(R12), Y9, Y3
+	VFMADD231PS (DI), Y10, Y4
+	VFMADD231PS 32(DI), Y11, Y5
+	VFMADD231PS (R12), Y10, Y6
+	VFMADD231PS 32(R12), Y11, Y7
+	ADDQ        $32, SI
+	ADDQ        $32, R9
+	ADDQ        $64, DI
+	ADDQ        $64, R12
+	SUBQ        $16, CX
+	JNZ         t22
+
+	MOVQ out+40(FP), AX
+	LANES16Y(Y0, Y1, X0, (AX))
+	LANES16Y(Y2, Y3, X2, 4(AX))
+	LANES16Y(Y4, Y5, X4, 8(AX))
+	LANES16Y(Y6, Y7, X6, 12(AX))
+	VZEROUPPER
+	RET
+
+// func f16Tile4x1AVX2(w *uint16, ldw int, x *float32, n int, out *[4]float32)
+//
+//	out[r] = Σ_{k<n} w[r·ldw+k]·x[k]   (r < 4; n % 16 == 0, n > 0)
+TEXT ·f16Tile4x1AVX2(SB), NOSPLIT, $0-40
+	MOVQ w+0(FP), SI
+	MOVQ ldw+8(FP), AX
+	SHLQ $1, AX
+	LEAQ (SI)(AX*1), R9
+	LEAQ (R9)(AX*1), R10
+	LEAQ (R10)(AX*1), R11
+	MOVQ x+16(FP), DI
+	MOVQ n+24(FP), CX
+
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+t41y:
+	VMOVUPS     (DI), Y12
+	VMOVUPS     32(DI), Y13
+	VCVTPH2PS   (SI), Y8
+	VCVTPH2PS   16(SI), Y9
+	VCVTPH2PS   (R9), Y10
+	VCVTPH2PS   16(R9), Y11
+	VFMADD231PS Y12, Y8, Y0
+	VFMADD231PS Y13, Y9, Y1
+	VFMADD231PS Y12, Y10, Y2
+	VFMADD231PS Y13, Y11, Y3
+	VCVTPH2PS   (R10), Y8
+	VCVTPH2PS   16(R10), Y9
+	VCVTPH2PS   (R11), Y10
+	VCVTPH2PS   16(R11), Y11
+	VFMADD231PS Y12, Y8, Y4
+	VFMADD231PS Y13, Y9, Y5
+	VFMADD231PS Y12, Y10, Y6
+	VFMADD231PS Y13, Y11, Y7
+	ADDQ        $32, SI
+	ADDQ        $32, R9
+	ADDQ        $32, R10
+	ADDQ        $32, R11
+	ADDQ        $64, DI
+	SUBQ        $16, CX
+	JNZ         t41y
+
+	MOVQ out+32(FP), AX
+	LANES16Y(Y0, Y1, X0, (AX))
+	LANES16Y(Y2, Y3, X2, 4(AX))
+	LANES16Y(Y4, Y5, X4, 8(AX))
+	LANES16Y(Y6, Y7, X6, 12(AX))
+	VZEROUPPER
+	RET
+
+// func f16Dot1x1AVX2(w *uint16, x *float32, n int) float32
+TEXT ·f16Dot1x1AVX2(SB), NOSPLIT, $0-28
+	MOVQ   w+0(FP), SI
+	MOVQ   x+8(FP), DI
+	MOVQ   n+16(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+
+t11y:
+	VCVTPH2PS   (SI), Y8
+	VCVTPH2PS   16(SI), Y9
+	VFMADD231PS (DI), Y8, Y0
+	VFMADD231PS 32(DI), Y9, Y1
+	ADDQ        $32, SI
+	ADDQ        $64, DI
+	SUBQ        $16, CX
+	JNZ         t11y
+
+	LANES16Y(Y0, Y1, X0, ret+24(FP))
+	VZEROUPPER
+	RET
