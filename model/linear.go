@@ -169,17 +169,13 @@ func (j *linearJob) run(w *Linear, out []float32, lo, hi, worker int) {
 			}
 		}
 	case w.Type == gguf.TypeTQ2_0:
-		// Decode and prefill run the same kernel per token on blocks of
-		// rows that stay in cache across the tokens; it is bit-identical to
-		// the generic DotTQ2Q8K in every kernel set.
+		// One call for the worker's rows and every token: MatMulTQ2 decodes
+		// each weight block once for all T tokens (decode is T == 1) and
+		// blocks rows and tokens for the cache itself. Each output is
+		// bit-identical to DotTQ2Q8K in every kernel set, so prefill and
+		// decode agree.
 		rb := w.RowBytes
-		for n0 := lo; n0 < hi; n0 += i2sRowBlock {
-			nr := min(i2sRowBlock, hi-n0)
-			wb := w.Data[n0*rb : (n0+nr)*rb]
-			for t := range T {
-				kernels.MatVecTQ2(out[t*N+n0:t*N+n0+nr], wb, s.xq[t*K:(t+1)*K], s.xd[t*nb:(t+1)*nb])
-			}
-		}
+		kernels.MatMulTQ2(out[lo:], N, w.Data[lo*rb:hi*rb], hi-lo, K, T, s.xq[:T*K], s.xd[:T*nb])
 	case w.Type == gguf.TypeTQ1_0 && T == 1:
 		for n := lo; n < hi; n++ {
 			out[n] = kernels.DotTQ1Q8K(w.Row(n), s.xq[:K], s.xd[:nb])
