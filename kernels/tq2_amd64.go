@@ -84,6 +84,7 @@ const (
 	tq2LaneChunk  = 2    // blocks decoded at a time (16.6 KB of codes)
 	tq2LaneRecs   = 4096 // records (token × block) per group of tokens
 	tq2LaneCodesB = 8320 // bytes of codes per block of 32 rows
+	tq2LaneRows   = 256  // rows whose outputs stay in cache across the chunks
 )
 
 // tq2MatMul: preconditions checked by MatMulTQ2 (K > 0, T > 0, rows > 0,
@@ -145,10 +146,10 @@ func tq2MatMul(out []float32, ldo int, w []byte, rows, K, T int, q []int8, da []
 
 // tq2Lanes computes rows (a multiple of 32) × T (a multiple of 8) outputs
 // with the lanes kernels. Per group of tokens it writes their records (da
-// and Σ q per block); per chunk of blocks and 32 rows it decodes the
-// weights once and runs every token of the group over them, adding each
-// block into out in block order (out starts at zero, as the reference's
-// sum does).
+// and Σ q per block); then, per block of tq2LaneRows rows, per chunk of
+// blocks and per 32 rows, it decodes the weights once and runs every token
+// of the group over them, adding each block into out in block order (out
+// starts at zero, as the reference's sum does).
 func tq2Lanes(out []float32, ldo int, w []byte, rows, K, T int, q []int8, da []float32) {
 	nb, rb := K/256, K/256*66
 	var codes [tq2LaneChunk * tq2LaneCodesB]byte
@@ -171,13 +172,16 @@ func tq2Lanes(out []float32, ldo int, w []byte, rows, K, T int, q []int8, da []f
 				}
 			}
 		}
-		for c0 := 0; c0 < nb; c0 += tq2LaneChunk {
-			nc := min(tq2LaneChunk, nb-c0)
-			for r := 0; r < rows; r += 32 {
-				tq2Prep32VNNI(&w[r*rb+c0*66], rb, nc, &codes[0])
-				for j := 0; j < nt; j += 8 {
-					t := t0 + j
-					tq2Lanes32x8VNNI(&codes[0], &q[t*K+c0*256], K, &rec[2*(c0*nt+j)], 8*nt, nc, &out[t*ldo+r], ldo)
+		for r0 := 0; r0 < rows; r0 += tq2LaneRows {
+			r1 := min(rows, r0+tq2LaneRows)
+			for c0 := 0; c0 < nb; c0 += tq2LaneChunk {
+				nc := min(tq2LaneChunk, nb-c0)
+				for r := r0; r < r1; r += 32 {
+					tq2Prep32VNNI(&w[r*rb+c0*66], rb, nc, &codes[0])
+					for j := 0; j < nt; j += 8 {
+						t := t0 + j
+						tq2Lanes32x8VNNI(&codes[0], &q[t*K+c0*256], K, &rec[2*(c0*nt+j)], 8*nt, nc, &out[t*ldo+r], ldo)
+					}
 				}
 			}
 		}

@@ -291,10 +291,13 @@ qsreduce:
 	RET
 
 // R16 accumulates Σ c·q of the block of the row at byte offset off(R8)
-// from SI into acc, with the activations in Z20..Z23.
+// from SI into acc, with the activations in Z20..Z23. The prefetch 4
+// blocks ahead matters when the rows stream from DRAM: without it the 16
+// interleaved row streams reach 10 GB/s on one core instead of 17.
 #define R16(acc, off) \
-	MOVL     off(R8), AX;               \
-	VPXORD   acc, acc, acc;             \
+	MOVL       off(R8), AX;             \
+	PREFETCHT0 264(SI)(AX*1);           \
+	VPXORD     acc, acc, acc;           \
 	DEC((SI)(AX*1), Z24, Z16, Z17);     \
 	VPDPBUSD Z20, Z16, acc;             \
 	VPDPBUSD Z21, Z17, acc;             \
@@ -395,6 +398,7 @@ r16done:
 // off(R8) from SI, in 8 int32 lanes; Y14 holds the int16 Σ q pairs.
 #define R8A2(acc, off) \
 	MOVL       off(R8), AX;      \
+	PREFETCHT0 264(SI)(AX*1);    \
 	VMOVDQU    (SI)(AX*1), Y8;   \
 	VPAND      Y13, Y8, Y9;      \
 	VPMADDUBSW (DI), Y9, Y10;    \

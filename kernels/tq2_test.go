@@ -94,7 +94,7 @@ func TestTQ2Equivalence(t *testing.T) {
 	type shape struct{ rows, K, T int }
 	shapes := []shape{{1, 256, 1}, {3, 256, 2}, {4, 256, 4}, {5, 512, 5}, {7, 768, 3}, {8, 1280, 9},
 		{17, 256, 7}, {13, 2560, 1}, {9, 6912, 6}, {16, 2560, 17}, {33, 512, 8}, {20, 1024, 4}, {2, 256 * 70, 5}, {61, 256 * 70, 9},
-		{48, 6912, 24}, {35, 1280, 40}, {32, 32768, 40}, {3, 256 * 129, 2}}
+		{48, 6912, 24}, {35, 1280, 40}, {32, 32768, 40}, {300, 512, 16}, {3, 256 * 129, 2}}
 	forEachImpl(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(5, 6))
 		for _, s := range shapes {
@@ -249,20 +249,24 @@ func FuzzTQ2(f *testing.F) {
 
 func BenchmarkMatVecTQ2(b *testing.B) {
 	for _, s := range []struct {
-		name    string
-		rows, K int
+		name            string
+		rows, K, copies int
 	}{
-		{"ffn_down", 2560, 6912}, // 2B-4T: 4.6 MB, beyond L2
-		{"wo", 2560, 2560},       // 1.7 MB
+		{"ffn_down", 2560, 6912, 1},       // 2B-4T: 4.6 MB, beyond L2
+		{"wo", 2560, 2560, 1},             // 1.7 MB
+		{"ffn_down_dram", 2560, 6912, 24}, // 110 MB, streamed from DRAM as in decoding
 	} {
 		rng := rand.New(rand.NewPCG(1, 1))
 		w, q, da := tq2Case(rng, s.rows, s.K, 1, 0, "rand", "rand")
+		ws := slices.Repeat(w, s.copies)
 		out := make([]float32, s.rows)
 		b.Run(s.name, func(b *testing.B) {
 			benchImpls(b, func(b *testing.B) {
-				b.SetBytes(int64(len(w)))
+				b.SetBytes(int64(len(ws)))
 				for b.Loop() {
-					MatVecTQ2(out, w, q, da)
+					for c := range s.copies {
+						MatVecTQ2(out, ws[c*len(w):(c+1)*len(w)], q, da)
+					}
 				}
 			})
 		})
