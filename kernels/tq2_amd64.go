@@ -4,10 +4,11 @@ package kernels
 
 import "math"
 
-// The assembly kernels return finished outputs: they reduce the integer
-// block sums of 16 (or 8) outputs into the lanes of one vector and then run
-// dotTQ2Generic's float32 operations lane by lane, so every output is
-// bit-identical to it. See tq2_amd64.s and tq2_generic.go.
+// The assembly kernels return finished outputs: they bring the exact
+// integer block sums of 16 (or 8) outputs into the lanes of one vector and
+// then run dotTQ2Generic's float32 operations lane by lane, in block order,
+// so every output is bit-identical to it. See tq2_amd64.s and
+// tq2_generic.go.
 
 // tq2Tile4x4VNNI: acc[4j+i] continues DotTQ2Q8K of row i (w[i·wstride:])
 // with token j (q[j·qstride:]) over nblk blocks, i, j < 4: each weight
@@ -76,7 +77,7 @@ const tq2MaxBlocks = 128
 // each group of tokens, so that the rows stay in L2 across the groups.
 const tq2TileBytes = 256 << 10
 
-// The lanes path (tq2Prep16VNNI, tq2Lanes16x8VNNI) takes calls with at
+// The lanes path (tq2Prep32VNNI, tq2Lanes32x8VNNI) takes calls with at
 // least tq2LanesMinT tokens: its decoding of the weights, once per call,
 // must be shared by enough tokens.
 const (

@@ -19,7 +19,7 @@
 // Exactness: ggml_vec_dot_tq2_0_q8_K computes per block the integer
 // S = Σ (c−1)·q and then sum += float32(S)·(da[b]·d), rounding to float32
 // after the conversion, each multiplication and each addition, block after
-// block. The kernels reduce the integer sums of 16 outputs (rows, or row ×
+// block. The kernels bring the integer sums of 16 outputs (rows, or row ×
 // token pairs) of one block into the 16 int32 lanes of one zmm and then run
 // exactly those float32 operations lane by lane (VCVTDQ2PS, VMULPS, VMULPS,
 // VADDPS; no FMA), so every lane is bit-identical to dotTQ2Generic.
@@ -29,7 +29,8 @@
 // VBROADCASTI64X4/I32X4 from memory, masked loads), while plain loads,
 // VPBROADCASTD, shifts, logic and in-lane shuffles (VPUNPCK*, VSHUFPS) run
 // beside it for free. The reductions therefore add within 128-bit lanes
-// first and cross lanes only on the last four vectors.
+// first and cross lanes only on the last four vectors, and the prefill
+// kernel for many tokens avoids reductions altogether (lanes = rows).
 
 #include "textflag.h"
 
