@@ -47,11 +47,28 @@ func tq2Prep32VNNI(w *byte, rb int, nblk int, codes *byte)
 //go:noescape
 func tq2Lanes32x8VNNI(codes *byte, q *int8, qstride int, rec *uint32, recstride int, nblk int, out *float32, ldo int)
 
-// tq2Rows8AVX2 is tq2Rows16VNNI for 8 rows with AVX2 (VPMADDUBSW); it
-// computes Σ q itself.
+// tq2Prep16AVX2 is tq2Prep32VNNI for 16 rows with AVX2: block b fills
+// codes[4160b:4160(b+1)] (vector v at 64v: rows 0..7, then 8..15; the 16
+// weight scales at 4096).
 //
 //go:noescape
-func tq2Rows8AVX2(w *byte, offs *[8]int32, q *int8, da *float32, nblk int, acc *[8]float32)
+func tq2Prep16AVX2(w *byte, rb int, nblk int, codes *byte)
+
+// tq2Lanes16x4AVX2 is tq2Lanes32x8VNNI for the 16 rows of tq2Prep16AVX2
+// and 4 tokens, with VPMADDUBSW.
+//
+//go:noescape
+func tq2Lanes16x4AVX2(codes *byte, q *int8, qstride int, rec *uint32, recstride int, nblk int, out *float32, ldo int)
+
+// tq2QSumsAVX2: out[b] = Σ q[256b:256b+256] for b < nblk.
+//
+//go:noescape
+func tq2QSumsAVX2(q *int8, nblk int, out *int32)
+
+// tq2Rows8AVX2 is tq2Rows16VNNI for 8 rows with AVX2 (VPMADDUBSW).
+//
+//go:noescape
+func tq2Rows8AVX2(w *byte, offs *[8]int32, q *int8, da *float32, qsum *int32, nblk int, acc *[8]float32)
 
 // tq2Sums4VNNI and tq2Sums1VNNI are the earlier kernels that returned the
 // integer block sums (the scaling ran in Go). They are no longer called;
@@ -77,22 +94,21 @@ const tq2MaxBlocks = 128
 // each group of tokens, so that the rows stay in L2 across the groups.
 const tq2TileBytes = 256 << 10
 
-// The lanes path (tq2Prep32VNNI, tq2Lanes32x8VNNI) takes calls with at
-// least tq2LanesMinT tokens: its decoding of the weights, once per call,
-// must be shared by enough tokens.
+// The lanes path (tq2Prep32VNNI and tq2Lanes32x8VNNI, or tq2Prep16AVX2
+// and tq2Lanes16x4AVX2) takes calls with at least tq2LanesMinT tokens: its
+// decoding of the weights, once per call, must be shared by enough tokens.
 const (
-	tq2LanesMinT  = 16
-	tq2LaneChunk  = 2    // blocks decoded at a time (16.6 KB of codes)
-	tq2LaneRecs   = 4096 // records (token × block) per group of tokens
-	tq2LaneCodesB = 8320 // bytes of codes per block of 32 rows
-	tq2LaneRows   = 256  // rows whose outputs stay in cache across the chunks
+	tq2LanesMinT = 16
+	tq2LaneRecs  = 4096 // records (token × block) per group of tokens
+	tq2LaneRows  = 256  // rows whose outputs stay in cache across the chunks
+	tq2LaneBytes = 16640
 )
 
 // tq2MatMul: preconditions checked by MatMulTQ2 (K > 0, T > 0, rows > 0,
-// sizes). With VNNI: many tokens take the lanes path (16 rows × 8 tokens
-// per kernel call), a few take 4 rows × 4 tokens tiles; the rows and tokens
-// left over, and every token without VNNI, go through the 16- (8-) row
-// kernel.
+// sizes). Many tokens take the lanes path (VNNI: 32 rows × 8 tokens per
+// kernel call; AVX2: 16 × 4); with VNNI, 4..15 tokens take 4 rows × 4
+// tokens tiles. The rows and tokens left over, and every token of a
+// mat-vec, go through the 16- (AVX2: 8-) row kernel.
 func tq2MatMul(out []float32, ldo int, w []byte, rows, K, T int, q []int8, da []float32) {
 	nb, rb := K/256, K/256*66
 	if !useAVX2 || nb == 0 || nb > tq2MaxBlocks {
@@ -104,12 +120,16 @@ func tq2MatMul(out []float32, ldo int, w []byte, rows, K, T int, q []int8, da []
 	_ = da[T*nb-1]
 	_ = out[(T-1)*ldo+rows-1]
 	t0 := 0
+	lanesRows, lanesT := 16, 4
+	if useVNNI {
+		lanesRows, lanesT = 32, 8
+	}
 	switch {
-	case useVNNI && T >= tq2LanesMinT && rows >= 32:
-		t0 = T &^ 7
-		tq2Lanes(out, ldo, w, rows&^31, K, t0, q, da)
-		if rows%32 != 0 {
-			r := rows &^ 31
+	case T >= tq2LanesMinT && rows >= lanesRows:
+		t0 = T / lanesT * lanesT
+		r := rows / lanesRows * lanesRows
+		tq2Lanes(out, ldo, w, r, K, t0, q, da)
+		if r < rows {
 			for t := range t0 {
 				tq2Rows(out[t*ldo+r:t*ldo+rows], w[r*rb:rows*rb], rb, q[t*K:(t+1)*K], da[t*nb:(t+1)*nb])
 			}
@@ -145,43 +165,66 @@ func tq2MatMul(out []float32, ldo int, w []byte, rows, K, T int, q []int8, da []
 	}
 }
 
-// tq2Lanes computes rows (a multiple of 32) × T (a multiple of 8) outputs
-// with the lanes kernels. Per group of tokens it writes their records (da
-// and Σ q per block); then, per block of tq2LaneRows rows, per chunk of
-// blocks and per 32 rows, it decodes the weights once and runs every token
-// of the group over them, adding each block into out in block order (out
-// starts at zero, as the reference's sum does).
+// tq2QSums sets qsum[b] = Σ q[256b:256b+256] for b < len(qsum).
+func tq2QSums(qsum []int32, q []int8) {
+	if !useVNNI {
+		tq2QSumsAVX2(&q[0], len(qsum), &qsum[0])
+		return
+	}
+	var s [16]int32
+	for b0 := 0; b0 < len(qsum); b0 += 16 {
+		n := min(16, len(qsum)-b0)
+		tq2QSums16VNNI(&q[b0*256], n, &s)
+		copy(qsum[b0:b0+n], s[:n])
+	}
+}
+
+// tq2Lanes computes rows × T outputs with the lanes kernels (rows and T
+// multiples of their 32 × 8, AVX2 16 × 4). Per group of tokens it writes
+// their records (da and Σ q per block); then, per block of tq2LaneRows
+// rows, per chunk of blocks and per 32 (16) rows, it decodes the weights
+// once and runs every token of the group over them, adding each block into
+// out in block order (out starts at zero, as the reference's sum does).
 func tq2Lanes(out []float32, ldo int, w []byte, rows, K, T int, q []int8, da []float32) {
 	nb, rb := K/256, K/256*66
-	var codes [tq2LaneChunk * tq2LaneCodesB]byte
+	vnni := useVNNI
+	lanesRows, lanesT, bb := 16, 4, 4160
+	if vnni {
+		lanesRows, lanesT, bb = 32, 8, 8320
+	}
+	chunk := tq2LaneBytes / bb
+	var codes [tq2LaneBytes]byte
 	var rec [2 * tq2LaneRecs]uint32
-	var s [16]int32
-	g := max(8, tq2LaneRecs/nb&^7)
+	var qs [tq2MaxBlocks]int32
+	g := max(lanesT, tq2LaneRecs/nb/lanesT*lanesT)
 	for t0 := 0; t0 < T; t0 += g {
 		nt := min(g, T-t0)
 		for j := range nt {
 			t := t0 + j
 			clear(out[t*ldo : t*ldo+rows])
+			tq2QSums(qs[:nb], q[t*K:(t+1)*K])
 			for b, d := range da[t*nb : (t+1)*nb] {
 				rec[2*(b*nt+j)] = math.Float32bits(d)
-			}
-			for b0 := 0; b0 < nb; b0 += 16 {
-				n := min(16, nb-b0)
-				tq2QSums16VNNI(&q[t*K+b0*256], n, &s)
-				for i, v := range s[:n] {
-					rec[2*((b0+i)*nt+j)+1] = uint32(v)
-				}
+				rec[2*(b*nt+j)+1] = uint32(qs[b])
 			}
 		}
 		for r0 := 0; r0 < rows; r0 += tq2LaneRows {
 			r1 := min(rows, r0+tq2LaneRows)
-			for c0 := 0; c0 < nb; c0 += tq2LaneChunk {
-				nc := min(tq2LaneChunk, nb-c0)
-				for r := r0; r < r1; r += 32 {
-					tq2Prep32VNNI(&w[r*rb+c0*66], rb, nc, &codes[0])
-					for j := 0; j < nt; j += 8 {
+			for c0 := 0; c0 < nb; c0 += chunk {
+				nc := min(chunk, nb-c0)
+				for r := r0; r < r1; r += lanesRows {
+					if vnni {
+						tq2Prep32VNNI(&w[r*rb+c0*66], rb, nc, &codes[0])
+					} else {
+						tq2Prep16AVX2(&w[r*rb+c0*66], rb, nc, &codes[0])
+					}
+					for j := 0; j < nt; j += lanesT {
 						t := t0 + j
-						tq2Lanes32x8VNNI(&codes[0], &q[t*K+c0*256], K, &rec[2*(c0*nt+j)], 8*nt, nc, &out[t*ldo+r], ldo)
+						if vnni {
+							tq2Lanes32x8VNNI(&codes[0], &q[t*K+c0*256], K, &rec[2*(c0*nt+j)], 8*nt, nc, &out[t*ldo+r], ldo)
+						} else {
+							tq2Lanes16x4AVX2(&codes[0], &q[t*K+c0*256], K, &rec[2*(c0*nt+j)], 8*nt, nc, &out[t*ldo+r], ldo)
+						}
 					}
 				}
 			}
@@ -217,14 +260,9 @@ func tq2TileScales(sc []uint32, q []int8, da []float32, K int) {
 // repeats its last row in the unused lanes.
 func tq2Rows(out []float32, w []byte, rb int, q []int8, da []float32) {
 	nb := len(da)
+	var qsum [tq2MaxBlocks]int32
+	tq2QSums(qsum[:nb], q)
 	if useVNNI {
-		var qsum [tq2MaxBlocks]int32
-		var s [16]int32
-		for b0 := 0; b0 < nb; b0 += 16 {
-			n := min(16, nb-b0)
-			tq2QSums16VNNI(&q[b0*256], n, &s)
-			copy(qsum[b0:b0+n], s[:n])
-		}
 		var offs [16]int32
 		for i := range offs {
 			offs[i] = int32(i * rb)
@@ -250,7 +288,7 @@ func tq2Rows(out []float32, w []byte, rb int, q []int8, da []float32) {
 			offs[i] = int32((n - 1) * rb)
 		}
 		var acc [8]float32
-		tq2Rows8AVX2(&w[r0*rb], &offs, &q[0], &da[0], nb, &acc)
+		tq2Rows8AVX2(&w[r0*rb], &offs, &q[0], &da[0], &qsum[0], nb, &acc)
 		copy(out[r0:r0+n], acc[:n])
 	}
 }

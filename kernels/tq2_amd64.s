@@ -384,8 +384,7 @@ r16done:
 // AVX2: VPSRLW by 0, 2, 4, 6 and a mask give the four code planes of a
 // half-block, which pair with 32 consecutive activations each; VPMADDUBSW
 // (u8 code × s8 q, pairs within ±768) summed over the 8 planes of a block
-// stays within ±6144 in int16, minus Σ q (within ±2048) likewise; VPMADDWD
-// by ones widens to int32.
+// stays within ±6144 in int16; VPMADDWD by ones widens to int32.
 
 // A2PLANE adds the plane of Y8 shifted right by sh times the activations
 // at mem into Y10.
@@ -395,8 +394,8 @@ r16done:
 	VPMADDUBSW mem, Y9, Y11; \
 	VPADDW     Y11, Y10, Y10
 
-// R8A2 sets acc to Σ (c−1)·q over the block of the row at byte offset
-// off(R8) from SI, in 8 int32 lanes; Y14 holds the int16 Σ q pairs.
+// R8A2 sets acc to Σ c·q over the block of the row at byte offset off(R8)
+// from SI, in 8 int32 lanes.
 #define R8A2(acc, off) \
 	MOVL       off(R8), AX;      \
 	PREFETCHT0 264(SI)(AX*1);    \
@@ -413,7 +412,6 @@ r16done:
 	A2PLANE(2, 160(DI));         \
 	A2PLANE(4, 192(DI));         \
 	A2PLANE(6, 224(DI));         \
-	VPSUBW     Y14, Y10, Y10;    \
 	VPMADDWD   tq2Ones16<>(SB), Y10, acc
 
 // RED128Y (across lanes): a = [a.lo+a.hi, b.lo+b.hi] (128-bit halves).
@@ -422,41 +420,23 @@ r16done:
 	VPERM2I128 $0x31, b, a, t2; \
 	VPADDD     t2, t1, a
 
-// func tq2Rows8AVX2(w *byte, offs *[8]int32, q *int8, da *float32, nblk int, acc *[8]float32)
+// func tq2Rows8AVX2(w *byte, offs *[8]int32, q *int8, da *float32, qsum *int32, nblk int, acc *[8]float32)
 //
-// tq2Rows16VNNI for 8 rows with AVX2, computing Σ q itself. Accumulator
-// Yi holds row i.
-TEXT ·tq2Rows8AVX2(SB), NOSPLIT, $0-48
+// tq2Rows16VNNI for 8 rows with AVX2. Accumulator Yi holds row i.
+TEXT ·tq2Rows8AVX2(SB), NOSPLIT, $0-56
 	MOVQ         w+0(FP), SI
 	MOVQ         offs+8(FP), R8
 	MOVQ         q+16(FP), DI
 	MOVQ         da+24(FP), R11
-	MOVQ         nblk+32(FP), CX
-	MOVQ         acc+40(FP), DX
+	MOVQ         qsum+32(FP), R12
+	MOVQ         nblk+40(FP), CX
+	MOVQ         acc+48(FP), DX
 	VPBROADCASTD tq2Mask3<>(SB), Y13
 	VMOVUPS      (DX), Y15
 	TESTQ        CX, CX
 	JZ           r8done
 
 r8loop:
-	// Y14 = Σ q in int16 pairs (ones × q over the 8 activation vectors).
-	VPBROADCASTD tq2Ones8<>(SB), Y8
-	VPMADDUBSW   (DI), Y8, Y14
-	VPMADDUBSW   32(DI), Y8, Y9
-	VPADDW       Y9, Y14, Y14
-	VPMADDUBSW   64(DI), Y8, Y9
-	VPADDW       Y9, Y14, Y14
-	VPMADDUBSW   96(DI), Y8, Y9
-	VPADDW       Y9, Y14, Y14
-	VPMADDUBSW   128(DI), Y8, Y9
-	VPADDW       Y9, Y14, Y14
-	VPMADDUBSW   160(DI), Y8, Y9
-	VPADDW       Y9, Y14, Y14
-	VPMADDUBSW   192(DI), Y8, Y9
-	VPADDW       Y9, Y14, Y14
-	VPMADDUBSW   224(DI), Y8, Y9
-	VPADDW       Y9, Y14, Y14
-
 	R8A2(Y0, 0)
 	R8A2(Y1, 4)
 	R8A2(Y2, 8)
@@ -469,6 +449,8 @@ r8loop:
 	REDUCE4(Y0, Y1, Y2, Y3, Y8, Y9, Y10, Y11)
 	REDUCE4(Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11)
 	RED128Y(Y0, Y4, Y8, Y9)
+	VPBROADCASTD (R12), Y8
+	VPSUBD       Y8, Y0, Y0
 
 	// Y11 = weight scales of the 8 rows.
 	VMOVDQU    (R8), Y9
@@ -489,6 +471,7 @@ r8loop:
 	ADDQ $66, SI
 	ADDQ $256, DI
 	ADDQ $4, R11
+	ADDQ $4, R12
 	DECQ CX
 	JNZ  r8loop
 
@@ -793,3 +776,301 @@ DATA tq2Iota<>+40(SB)/8, $0x0000000b0000000a
 DATA tq2Iota<>+48(SB)/8, $0x0000000d0000000c
 DATA tq2Iota<>+56(SB)/8, $0x0000000f0000000e
 GLOBL tq2Iota<>(SB), RODATA|NOPTR, $64
+
+// AVX2 lanes path: 16 rows per block of codes (vector v: rows 0..7 then
+// 8..15 as two ymm; the weight scales at 4096), 4 tokens per pass.
+// VPMADDUBSW leaves pair sums in int16, which are added in int16 for half a
+// block (32 vectors: within ±24576) and widened by VPMADDWD at each half.
+
+// TR8 transposes the dwords of Y0..Y7 (rows a..h) into Y8..Y15 (Y8+d:
+// dword d of the 8 rows).
+#define TR8 \
+	VPUNPCKLDQ  Y1, Y0, Y8;   \
+	VPUNPCKHDQ  Y1, Y0, Y9;   \
+	VPUNPCKLDQ  Y3, Y2, Y10;  \
+	VPUNPCKHDQ  Y3, Y2, Y11;  \
+	VPUNPCKLDQ  Y5, Y4, Y12;  \
+	VPUNPCKHDQ  Y5, Y4, Y13;  \
+	VPUNPCKLDQ  Y7, Y6, Y14;  \
+	VPUNPCKHDQ  Y7, Y6, Y15;  \
+	VPUNPCKLQDQ Y10, Y8, Y0;  \
+	VPUNPCKHQDQ Y10, Y8, Y1;  \
+	VPUNPCKLQDQ Y11, Y9, Y2;  \
+	VPUNPCKHQDQ Y11, Y9, Y3;  \
+	VPUNPCKLQDQ Y14, Y12, Y4; \
+	VPUNPCKHQDQ Y14, Y12, Y5; \
+	VPUNPCKLQDQ Y15, Y13, Y6; \
+	VPUNPCKHQDQ Y15, Y13, Y7; \
+	VPERM2I128  $0x20, Y4, Y0, Y8;  \
+	VPERM2I128  $0x31, Y4, Y0, Y12; \
+	VPERM2I128  $0x20, Y5, Y1, Y9;  \
+	VPERM2I128  $0x31, Y5, Y1, Y13; \
+	VPERM2I128  $0x20, Y6, Y2, Y10; \
+	VPERM2I128  $0x31, Y6, Y2, Y14; \
+	VPERM2I128  $0x20, Y7, Y3, Y11; \
+	VPERM2I128  $0x31, Y7, Y3, Y15
+
+// PLANESY stores the four code planes of the transposed raw dwords R at
+// off, off+512, off+1024, off+1536 from DI (Y0 temporary).
+#define PLANESY(R, off) \
+	VPAND   tq2Mask3x32<>(SB), R, Y0; \
+	VMOVDQU Y0, off(DI);              \
+	VPSRLW  $2, R, Y0;                \
+	VPAND   tq2Mask3x32<>(SB), Y0, Y0; \
+	VMOVDQU Y0, off+512(DI);          \
+	VPSRLW  $4, R, Y0;                \
+	VPAND   tq2Mask3x32<>(SB), Y0, Y0; \
+	VMOVDQU Y0, off+1024(DI);         \
+	VPSRLW  $6, R, Y0;                \
+	VPAND   tq2Mask3x32<>(SB), Y0, Y0; \
+	VMOVDQU Y0, off+1536(DI)
+
+// PREP8 decodes half h (byte offset hb = 32h) of the block of the 8 rows
+// at A+{0,1,2,3}·BX and B+{0,1,2,3}·BX (R9 = 3·BX) into the code vectors
+// at DI+o (o = 2048h, plus 32 for rows 8..15).
+#define PREP8(A, B, hb, o) \
+	VMOVDQU hb(A), Y0;          \
+	VMOVDQU hb(A)(BX*1), Y1;    \
+	VMOVDQU hb(A)(BX*2), Y2;    \
+	VMOVDQU hb(A)(R9*1), Y3;    \
+	VMOVDQU hb(B), Y4;          \
+	VMOVDQU hb(B)(BX*1), Y5;    \
+	VMOVDQU hb(B)(BX*2), Y6;    \
+	VMOVDQU hb(B)(R9*1), Y7;    \
+	TR8;                        \
+	PLANESY(Y8, o);             \
+	PLANESY(Y9, o+64);          \
+	PLANESY(Y10, o+128);        \
+	PLANESY(Y11, o+192);        \
+	PLANESY(Y12, o+256);        \
+	PLANESY(Y13, o+320);        \
+	PLANESY(Y14, o+384);        \
+	PLANESY(Y15, o+448)
+
+// DW8 stores the weight scales of the 8 rows at A+i·BX at off(DI).
+#define DW8(A, off) \
+	VMOVD        BX, X1;                  \
+	VPBROADCASTD X1, Y1;                  \
+	VPMULLD      tq2Iota<>(SB), Y1, Y1;   \
+	VPCMPEQD     Y2, Y2, Y2;              \
+	VPXOR        Y3, Y3, Y3;              \
+	VPGATHERDD   Y2, 62(A)(Y1*1), Y3;     \
+	VPSRLD       $16, Y3, Y3;             \
+	VPACKUSDW    Y3, Y3, Y3;              \
+	VPERMQ       $0x08, Y3, Y3;           \
+	VCVTPH2PS    X3, Y3;                  \
+	VMOVUPS      Y3, off(DI)
+
+// func tq2Prep16AVX2(w *byte, rb int, nblk int, codes *byte)
+//
+//	for b := range nblk {
+//		c := codes[4160b:]
+//		for i := range 16 { row := w[i·rb+66b:]
+//			for e := range 256 { c[64(e/4)+32(i/8)+4(i%8)+e%4] = code(row, e) }
+//			*(*float32)(c[4096+4i:]) = f16(row[64:66])
+//		}
+//	}
+TEXT ·tq2Prep16AVX2(SB), NOSPLIT, $0-32
+	MOVQ  w+0(FP), SI
+	MOVQ  rb+8(FP), BX
+	MOVQ  nblk+16(FP), CX
+	MOVQ  codes+24(FP), DI
+	LEAQ  (BX)(BX*2), R9
+	LEAQ  (SI)(BX*4), R8
+	LEAQ  (R8)(BX*4), R10
+	LEAQ  (R10)(BX*4), R12
+	TESTQ CX, CX
+	JZ    prepydone
+
+prepyloop:
+	PREP8(SI, R8, 0, 0)
+	PREP8(SI, R8, 32, 2048)
+	PREP8(R10, R12, 0, 32)
+	PREP8(R10, R12, 32, 2080)
+	DW8(SI, 4096)
+	DW8(R10, 4128)
+	ADDQ $66, SI
+	ADDQ $66, R8
+	ADDQ $66, R10
+	ADDQ $66, R12
+	ADDQ $4160, DI
+	DECQ CX
+	JNZ  prepyloop
+
+prepydone:
+	VZEROUPPER
+	RET
+
+// LY4 multiplies code vector v (at off = 64v from SI: rows 0..7 and
+// 8..15) by 4 activation bytes (at a = 4v) of each of the 4 tokens,
+// adding the int16 pair sums into Y0..Y7 (Y(2j) rows 0..7 of token j).
+#define LY4T(a, mem, acc0, acc1) \
+	VPBROADCASTD mem, Y10;         \
+	VPMADDUBSW   Y10, Y8, Y11;     \
+	VPADDW       Y11, acc0, acc0;  \
+	VPMADDUBSW   Y10, Y9, Y12;     \
+	VPADDW       Y12, acc1, acc1
+
+#define LY4(off, a) \
+	VMOVDQU off(SI), Y8;              \
+	VMOVDQU off+32(SI), Y9;           \
+	LY4T(a, a(DI), Y0, Y1);           \
+	LY4T(a, a(DI)(R9*1), Y2, Y3);     \
+	LY4T(a, a(DI)(R9*2), Y4, Y5);     \
+	LY4T(a, a(R10), Y6, Y7)
+
+// LY4X8 runs LY4 for 8 code vectors starting at v.
+#define LY4X8(v) \
+	LY4(64*v, 4*v);         \
+	LY4(64*v+64, 4*v+4);    \
+	LY4(64*v+128, 4*v+8);   \
+	LY4(64*v+192, 4*v+12);  \
+	LY4(64*v+256, 4*v+16);  \
+	LY4(64*v+320, 4*v+20);  \
+	LY4(64*v+384, 4*v+24);  \
+	LY4(64*v+448, 4*v+28)
+
+#define ZERO8Y \
+	VPXOR Y0, Y0, Y0; \
+	VPXOR Y1, Y1, Y1; \
+	VPXOR Y2, Y2, Y2; \
+	VPXOR Y3, Y3, Y3; \
+	VPXOR Y4, Y4, Y4; \
+	VPXOR Y5, Y5, Y5; \
+	VPXOR Y6, Y6, Y6; \
+	VPXOR Y7, Y7, Y7
+
+// WIDEN turns the int16 pair sums in acc into int32 row sums.
+#define WIDEN(acc) \
+	VPMADDWD tq2Ones16<>(SB), acc, acc
+
+// LYFIN finishes the block sums of token j for 8 rows (acc, with the first
+// half's sums at half(SP)): subtract Σ q, scale by d·da (weight scales at
+// dw(SI)) and add to the 8 outputs at mem.
+#define LYFIN(acc, j, half, dw, mem) \
+	WIDEN(acc);                     \
+	VPADDD       half(SP), acc, acc; \
+	VPBROADCASTD 4+8*j(R11), Y12;   \
+	VPSUBD       Y12, acc, acc;     \
+	VCVTDQ2PS    acc, acc;          \
+	VBROADCASTSS 8*j(R11), Y12;     \
+	VMULPS       dw(SI), Y12, Y12;  \
+	VMULPS       Y12, acc, acc;     \
+	VADDPS       mem, acc, acc;     \
+	VMOVUPS      acc, mem
+
+// func tq2Lanes16x4AVX2(codes *byte, q *int8, qstride int, rec *uint32, recstride int, nblk int, out *float32, ldo int)
+//
+// tq2Lanes32x8VNNI for 16 rows (codes from tq2Prep16AVX2) and 4 tokens,
+// with VPMADDUBSW. The frame holds the first half-block's int32 sums.
+TEXT ·tq2Lanes16x4AVX2(SB), NOSPLIT, $256-64
+	MOVQ  codes+0(FP), SI
+	MOVQ  q+8(FP), DI
+	MOVQ  qstride+16(FP), R9
+	MOVQ  rec+24(FP), R11
+	MOVQ  nblk+40(FP), CX
+	MOVQ  out+48(FP), DX
+	MOVQ  ldo+56(FP), R13
+	SHLQ  $2, R13
+	LEAQ  (R9)(R9*2), R10
+	ADDQ  DI, R10
+	LEAQ  (R13)(R13*2), R8
+	ADDQ  DX, R8
+	TESTQ CX, CX
+	JZ    laneydone
+
+laneyloop:
+	ZERO8Y
+	LY4X8(0)
+	LY4X8(8)
+	LY4X8(16)
+	LY4X8(24)
+	WIDEN(Y0)
+	WIDEN(Y1)
+	WIDEN(Y2)
+	WIDEN(Y3)
+	WIDEN(Y4)
+	WIDEN(Y5)
+	WIDEN(Y6)
+	WIDEN(Y7)
+	VMOVDQU Y0, 0(SP)
+	VMOVDQU Y1, 32(SP)
+	VMOVDQU Y2, 64(SP)
+	VMOVDQU Y3, 96(SP)
+	VMOVDQU Y4, 128(SP)
+	VMOVDQU Y5, 160(SP)
+	VMOVDQU Y6, 192(SP)
+	VMOVDQU Y7, 224(SP)
+	ZERO8Y
+	LY4X8(32)
+	LY4X8(40)
+	LY4X8(48)
+	LY4X8(56)
+	LYFIN(Y0, 0, 0, 4096, (DX))
+	LYFIN(Y1, 0, 32, 4128, 32(DX))
+	LYFIN(Y2, 1, 64, 4096, (DX)(R13*1))
+	LYFIN(Y3, 1, 96, 4128, 32(DX)(R13*1))
+	LYFIN(Y4, 2, 128, 4096, (DX)(R13*2))
+	LYFIN(Y5, 2, 160, 4128, 32(DX)(R13*2))
+	LYFIN(Y6, 3, 192, 4096, (R8))
+	LYFIN(Y7, 3, 224, 4128, 32(R8))
+	ADDQ $4160, SI
+	ADDQ $256, DI
+	ADDQ $256, R10
+	ADDQ recstride+32(FP), R11
+	DECQ CX
+	JNZ  laneyloop
+
+laneydone:
+	VZEROUPPER
+	RET
+
+// func tq2QSumsAVX2(q *int8, nblk int, out *int32)
+//
+//	for b := range nblk { out[b] = 0; for e := range 256 { out[b] += int32(q[256b+e]) } }
+TEXT ·tq2QSumsAVX2(SB), NOSPLIT, $0-24
+	MOVQ         q+0(FP), DI
+	MOVQ         nblk+8(FP), CX
+	MOVQ         out+16(FP), DX
+	VPBROADCASTD tq2Ones8<>(SB), Y8
+	TESTQ        CX, CX
+	JZ           qsydone
+
+qsyloop:
+	VPMADDUBSW (DI), Y8, Y0
+	VPMADDUBSW 32(DI), Y8, Y1
+	VPMADDUBSW 64(DI), Y8, Y2
+	VPMADDUBSW 96(DI), Y8, Y3
+	VPMADDUBSW 128(DI), Y8, Y4
+	VPMADDUBSW 160(DI), Y8, Y5
+	VPMADDUBSW 192(DI), Y8, Y6
+	VPMADDUBSW 224(DI), Y8, Y7
+	VPADDW     Y1, Y0, Y0
+	VPADDW     Y3, Y2, Y2
+	VPADDW     Y5, Y4, Y4
+	VPADDW     Y7, Y6, Y6
+	VPADDW     Y2, Y0, Y0
+	VPADDW     Y6, Y4, Y4
+	VPADDW     Y4, Y0, Y0
+	VPMADDWD   tq2Ones16<>(SB), Y0, Y0
+	VEXTRACTI128 $1, Y0, X1
+	VPADDD     X1, X0, X0
+	VPSHUFD    $0x4e, X0, X1
+	VPADDD     X1, X0, X0
+	VPSHUFD    $0xb1, X0, X1
+	VPADDD     X1, X0, X0
+	VMOVD      X0, (DX)
+	ADDQ       $256, DI
+	ADDQ       $4, DX
+	DECQ       CX
+	JNZ        qsyloop
+
+qsydone:
+	VZEROUPPER
+	RET
+
+DATA tq2Mask3x32<>+0(SB)/8, $0x0303030303030303
+DATA tq2Mask3x32<>+8(SB)/8, $0x0303030303030303
+DATA tq2Mask3x32<>+16(SB)/8, $0x0303030303030303
+DATA tq2Mask3x32<>+24(SB)/8, $0x0303030303030303
+GLOBL tq2Mask3x32<>(SB), RODATA|NOPTR, $32
