@@ -27,9 +27,10 @@ func tq2QSums16VNNI(q *int8, n int, out *[16]int32)
 
 // tq2Rows16VNNI: acc[i] continues DotTQ2Q8K of the row at w[offs[i]:] with
 // one token (q, da) over nblk blocks, i < 16; qsum[b] is Σ q of block b.
+// It prefetches the bytes next beyond those it reads (the next 16 rows).
 //
 //go:noescape
-func tq2Rows16VNNI(w *byte, offs *[16]int32, q *int8, da *float32, qsum *int32, nblk int, acc *[16]float32)
+func tq2Rows16VNNI(w *byte, offs *[16]int32, q *int8, da *float32, qsum *int32, nblk int, acc *[16]float32, next int)
 
 // tq2Prep32VNNI decodes nblk blocks of 32 rows (w[i·rb:], i < 32) for
 // tq2Lanes32x8VNNI: block b fills codes[8320b:8320(b+1)] with 64 pairs of
@@ -68,7 +69,7 @@ func tq2QSumsAVX2(q *int8, nblk int, out *int32)
 // tq2Rows8AVX2 is tq2Rows16VNNI for 8 rows with AVX2 (VPMADDUBSW).
 //
 //go:noescape
-func tq2Rows8AVX2(w *byte, offs *[8]int32, q *int8, da *float32, qsum *int32, nblk int, acc *[8]float32)
+func tq2Rows8AVX2(w *byte, offs *[8]int32, q *int8, da *float32, qsum *int32, nblk int, acc *[8]float32, next int)
 
 // tq2Sums4VNNI and tq2Sums1VNNI are the earlier kernels that returned the
 // integer block sums (the scaling ran in Go). They are no longer called;
@@ -273,7 +274,7 @@ func tq2Rows(out []float32, w []byte, rb int, q []int8, da []float32) {
 				offs[i] = int32((n - 1) * rb)
 			}
 			var acc [16]float32
-			tq2Rows16VNNI(&w[r0*rb], &offs, &q[0], &da[0], &qsum[0], nb, &acc)
+			tq2Rows16VNNI(&w[r0*rb], &offs, &q[0], &da[0], &qsum[0], nb, &acc, 16*rb)
 			copy(out[r0:r0+n], acc[:n])
 		}
 		return
@@ -288,7 +289,7 @@ func tq2Rows(out []float32, w []byte, rb int, q []int8, da []float32) {
 			offs[i] = int32((n - 1) * rb)
 		}
 		var acc [8]float32
-		tq2Rows8AVX2(&w[r0*rb], &offs, &q[0], &da[0], &qsum[0], nb, &acc)
+		tq2Rows8AVX2(&w[r0*rb], &offs, &q[0], &da[0], &qsum[0], nb, &acc, 8*rb)
 		copy(out[r0:r0+n], acc[:n])
 	}
 }

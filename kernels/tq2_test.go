@@ -255,6 +255,7 @@ func BenchmarkMatVecTQ2(b *testing.B) {
 		{"ffn_down", 2560, 6912, 1},       // 2B-4T: 4.6 MB, beyond L2
 		{"wo", 2560, 2560, 1},             // 1.7 MB
 		{"ffn_down_dram", 2560, 6912, 24}, // 110 MB, streamed from DRAM as in decoding
+		{"wo_dram", 2560, 2560, 64},       // 108 MB of short rows
 	} {
 		rng := rand.New(rand.NewPCG(1, 1))
 		w, q, da := tq2Case(rng, s.rows, s.K, 1, 0, "rand", "rand")
