@@ -1,6 +1,10 @@
 package kernels
 
-import "math"
+import (
+	"math"
+
+	"github.com/bitnet-go/bitnet/quant"
+)
 
 // QuantizeI8 quantizes one token's activations to int8 with a per-token
 // absmax scale, exactly as bitnet.cpp's quantize_row_i8_s (spec §4.2):
@@ -47,25 +51,36 @@ func QuantizeI8(x []float32, q []int8) (scale float32, sum int32) {
 // scale per block.
 func QuantizeQ8K(x []float32, q []int8, d []float32) {
 	nb := len(x) / 256
-	q = q[:len(x)]
+	q = q[:nb*256]
 	d = d[:nb]
 	for b := range nb {
-		xb := x[b*256 : b*256+256]
-		qb := q[b*256 : b*256+256]
-		var amax, maxv float32
-		for _, v := range xb {
-			if a := float32(math.Abs(float64(v))); a > amax {
-				amax, maxv = a, v
+		xb := x[b*256 : b*256+256 : b*256+256]
+		qb := q[b*256 : b*256+256 : b*256+256]
+		// The first element of largest magnitude: for non-NaN values |v|
+		// orders as its bit pattern. A NaN (ignored by the reference's
+		// comparison) sends the block to the reference.
+		var amaxBits uint32
+		im := 0
+		for i, v := range xb {
+			if a := math.Float32bits(v) & 0x7fffffff; a > amaxBits {
+				amaxBits, im = a, i
 			}
 		}
-		if amax == 0 {
+		if amaxBits > 0x7f800000 {
+			quant.QuantizeActQ8K(xb, qb, d[b:b+1])
+			continue
+		}
+		if amaxBits == 0 {
 			d[b] = 0
 			clear(qb)
 			continue
 		}
-		iscale := -127 / maxv
+		iscale := -127 / xb[im]
 		for i, v := range xb {
-			r := int32(math.RoundToEven(float64(iscale * v)))
+			// nearest_int: adding 1.5·2²³ in float32 rounds half to even,
+			// valid because |iscale·v| ≤ 127; the conversion keeps the
+			// product rounded to float32 (no fused multiply-add).
+			r := int32(math.Float32bits(float32(iscale*v)+12582912)) - 0x4b400000
 			qb[i] = int8(min(r, 127))
 		}
 		d[b] = 1 / iscale
