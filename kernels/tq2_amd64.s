@@ -537,8 +537,42 @@ r8done:
 
 // PREP16 decodes the block of the 16 rows at A+{0,1,2,3}·BX (R9 = 3·BX),
 // A in {SI, R8, R10, R12} being rows 0, 4, 8, 12, storing the code vectors
-// at DI+o (o = 0 or 64) and the weight scales at DI+8192+o.
+// at DI+o (o = 0 or 64) and the weight scales at DI+8192+o. It prefetches
+// the same block of the next chunk (2 blocks on), which the next call for
+// these rows decodes: without it the decoding waits for DRAM.
 #define PREP16(A0, A1, A2, A3, o) \
+	PREFETCHT0 132(A0);          \
+	PREFETCHT0 132(A0)(BX*1);    \
+	PREFETCHT0 132(A0)(BX*2);    \
+	PREFETCHT0 132(A0)(R9*1);    \
+	PREFETCHT0 132(A1);          \
+	PREFETCHT0 132(A1)(BX*1);    \
+	PREFETCHT0 132(A1)(BX*2);    \
+	PREFETCHT0 132(A1)(R9*1);    \
+	PREFETCHT0 132(A2);          \
+	PREFETCHT0 132(A2)(BX*1);    \
+	PREFETCHT0 132(A2)(BX*2);    \
+	PREFETCHT0 132(A2)(R9*1);    \
+	PREFETCHT0 132(A3);          \
+	PREFETCHT0 132(A3)(BX*1);    \
+	PREFETCHT0 132(A3)(BX*2);    \
+	PREFETCHT0 132(A3)(R9*1);    \
+	PREFETCHT0 197(A0);          \
+	PREFETCHT0 197(A0)(BX*1);    \
+	PREFETCHT0 197(A0)(BX*2);    \
+	PREFETCHT0 197(A0)(R9*1);    \
+	PREFETCHT0 197(A1);          \
+	PREFETCHT0 197(A1)(BX*1);    \
+	PREFETCHT0 197(A1)(BX*2);    \
+	PREFETCHT0 197(A1)(R9*1);    \
+	PREFETCHT0 197(A2);          \
+	PREFETCHT0 197(A2)(BX*1);    \
+	PREFETCHT0 197(A2)(BX*2);    \
+	PREFETCHT0 197(A2)(R9*1);    \
+	PREFETCHT0 197(A3);          \
+	PREFETCHT0 197(A3)(BX*1);    \
+	PREFETCHT0 197(A3)(BX*2);    \
+	PREFETCHT0 197(A3)(R9*1);    \
 	VMOVDQU64 (A0), Z0;          \
 	VMOVDQU64 (A0)(BX*1), Z1;    \
 	VMOVDQU64 (A0)(BX*2), Z2;    \
@@ -835,8 +869,17 @@ GLOBL tq2Iota<>(SB), RODATA|NOPTR, $64
 
 // PREP8 decodes half h (byte offset hb = 32h) of the block of the 8 rows
 // at A+{0,1,2,3}·BX and B+{0,1,2,3}·BX (R9 = 3·BX) into the code vectors
-// at DI+o (o = 2048h, plus 32 for rows 8..15).
+// at DI+o (o = 2048h, plus 32 for rows 8..15), prefetching the same bytes
+// of the next chunk (4 blocks on).
 #define PREP8(A, B, hb, o) \
+	PREFETCHT0 264+hb(A);       \
+	PREFETCHT0 264+hb(A)(BX*1); \
+	PREFETCHT0 264+hb(A)(BX*2); \
+	PREFETCHT0 264+hb(A)(R9*1); \
+	PREFETCHT0 264+hb(B);       \
+	PREFETCHT0 264+hb(B)(BX*1); \
+	PREFETCHT0 264+hb(B)(BX*2); \
+	PREFETCHT0 264+hb(B)(R9*1); \
 	VMOVDQU hb(A), Y0;          \
 	VMOVDQU hb(A)(BX*1), Y1;    \
 	VMOVDQU hb(A)(BX*2), Y2;    \

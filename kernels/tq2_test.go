@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -275,14 +276,31 @@ func BenchmarkMatVecTQ2(b *testing.B) {
 }
 
 func BenchmarkMatMulTQ2(b *testing.B) {
-	const rows, K, T = 512, 2560, 128 // as BenchmarkMatMulI2S: weights in cache
-	rng := rand.New(rand.NewPCG(1, 1))
-	w, q, da := tq2Case(rng, rows, K, T, 0, "rand", "rand")
-	out := make([]float32, rows*T)
-	benchImpls(b, func(b *testing.B) {
-		for b.Loop() {
-			MatMulTQ2(out, rows, w, rows, K, T, q, da)
+	for _, s := range []struct {
+		name       string
+		rows, K, T int
+	}{
+		{"512x2560", 512, 2560, 128},       // as BenchmarkMatMulI2S: weights in L2
+		{"ffn_down", 2560, 6912, 128},      // 2B-4T ffn_down, one prompt of 128
+		{"ffn_down_dram", 2560, 6912, 128}, // the same with cold weights (24 copies)
+	} {
+		rng := rand.New(rand.NewPCG(1, 1))
+		w, q, da := tq2Case(rng, s.rows, s.K, s.T, 0, "rand", "rand")
+		copies := 1
+		if strings.HasSuffix(s.name, "_dram") {
+			copies = 24
 		}
-		b.ReportMetric(float64(rows*K*T)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GMAC/s")
-	})
+		ws := slices.Repeat(w, copies)
+		out := make([]float32, s.rows*s.T)
+		b.Run(s.name, func(b *testing.B) {
+			benchImpls(b, func(b *testing.B) {
+				c := 0
+				for b.Loop() {
+					MatMulTQ2(out, s.rows, ws[c*len(w):(c+1)*len(w)], s.rows, s.K, s.T, q, da)
+					c = (c + 1) % copies
+				}
+				b.ReportMetric(float64(s.rows*s.K*s.T)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GMAC/s")
+			})
+		})
+	}
 }
