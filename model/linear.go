@@ -176,18 +176,12 @@ func (j *linearJob) run(w *Linear, out []float32, lo, hi, worker int) {
 		// decode agree.
 		rb := w.RowBytes
 		kernels.MatMulTQ2(out[lo:], N, w.Data[lo*rb:hi*rb], hi-lo, K, T, s.xq[:T*K], s.xd[:T*nb])
-	case w.Type == gguf.TypeTQ1_0 && T == 1:
-		for n := lo; n < hi; n++ {
-			out[n] = kernels.DotTQ1Q8K(w.Row(n), s.xq[:K], s.xd[:nb])
-		}
 	case w.Type == gguf.TypeTQ1_0:
-		tw, dw := s.wtFor(worker)[:K], s.rowTmpFor(worker)[:nb]
-		for n := lo; n < hi; n++ {
-			kernels.UnpackTQ1(w.Row(n), tw, dw)
-			for t := range T {
-				out[t*N+n] = kernels.DotBlocksQ8K(tw, s.xq[t*K:(t+1)*K], dw, s.xd[t*nb:(t+1)*nb])
-			}
-		}
+		// MatMulTQ1 rewrites the rows a chunk at a time as TQ2_0 blocks with
+		// the same values and scales and runs the TQ2_0 kernels on them:
+		// bit-identical to DotTQ1Q8K in every kernel set.
+		rb := w.RowBytes
+		kernels.MatMulTQ1(out[lo:], N, w.Data[lo*rb:hi*rb], hi-lo, K, T, s.xq[:T*K], s.xd[:T*nb])
 	case w.Type == gguf.TypeF16:
 		kernels.MatMulF16(out[lo:], N, w.f16[lo*K:hi*K], hi-lo, K, j.x, K, T)
 	default:
