@@ -98,6 +98,39 @@ func TestMatMulTQ1Equivalence(t *testing.T) {
 	})
 }
 
+func FuzzTQ1(f *testing.F) {
+	f.Add([]byte{1, 2, 3}, uint8(3), uint8(1), uint8(2))
+	f.Add([]byte{0xff, 0xf3, 0x00, 0x80}, uint8(33), uint8(2), uint8(17))
+	f.Fuzz(func(t *testing.T, data []byte, rows8, nblk8, T8 uint8) {
+		rows, K, T := int(rows8%40)+1, (int(nblk8%4)+1)*256, int(T8%20)+1
+		nb := K / 256
+		rng := rand.New(rand.NewPCG(uint64(len(data)), 11))
+		w, q, da := tq1Case(rng, rows, K, T, "rand", "rand")
+		for i, b := range data {
+			if i < len(w) {
+				w[i] = b
+			} else if i-len(w) < len(q) {
+				q[i-len(w)] = int8(b)
+			}
+		}
+		want := make([]float32, T*rows)
+		for tk := range T {
+			for r := range rows {
+				want[tk*rows+r] = DotTQ1Q8K(w[r*nb*54:(r+1)*nb*54], q[tk*K:(tk+1)*K], da[tk*nb:(tk+1)*nb])
+			}
+		}
+		forEachImpl(t, func(t *testing.T) {
+			got := make([]float32, T*rows)
+			MatMulTQ1(got, rows, w, rows, K, T, q, da)
+			for i := range got {
+				if !sameBits(got[i], want[i]) {
+					t.Fatalf("output %d: got %v want %v", i, got[i], want[i])
+				}
+			}
+		})
+	})
+}
+
 func BenchmarkMatMulTQ1(b *testing.B) {
 	for _, s := range []struct {
 		name       string
