@@ -100,9 +100,9 @@ const tq2TileBytes = 256 << 10
 // decoding of the weights, once per call, must be shared by enough tokens.
 const (
 	tq2LanesMinT = 16
-	tq2LaneRecs  = 4096 // records (token × block) per group of tokens
-	tq2LaneRows  = 256  // rows whose outputs stay in cache across the chunks
-	tq2LaneBytes = 16640
+	tq2LaneRecs  = 4096  // records (token × block) per group of tokens
+	tq2LaneRows  = 256   // rows whose outputs stay in cache across the chunks
+	tq2LaneBytes = 16640 // decoded codes per chunk: 2 blocks of 32 rows (VNNI), 4 of 16 (AVX2)
 )
 
 // tq2MatMul: preconditions checked by MatMulTQ2 (K > 0, T > 0, rows > 0,
