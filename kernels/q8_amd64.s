@@ -17,6 +17,8 @@ TEXT ·dotU8I8x4VNNI(SB), NOSPLIT, $0-40
 	MOVQ n64+24(FP), CX
 	MOVQ out+32(FP), DX
 	LEAQ (SI)(BX*2), R8
+	LEAQ (SI)(BX*4), R10 // the next four rows, prefetched alongside
+	LEAQ (R8)(BX*4), R11
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -25,13 +27,20 @@ TEXT ·dotU8I8x4VNNI(SB), NOSPLIT, $0-40
 	JZ     done
 
 loop:
-	VMOVDQU64 (DI), Z20
+	// The same 64 bytes of the next row group (see i2sDot4VNNI).
+	PREFETCHT0 (R10)
+	PREFETCHT0 (R10)(BX*1)
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(BX*1)
+	VMOVDQU64  (DI), Z20
 	VPDPBUSD  (SI), Z20, Z0
 	VPDPBUSD  (SI)(BX*1), Z20, Z1
 	VPDPBUSD  (R8), Z20, Z2
 	VPDPBUSD  (R8)(BX*1), Z20, Z3
 	ADDQ      $64, SI
 	ADDQ      $64, R8
+	ADDQ      $64, R10
+	ADDQ      $64, R11
 	ADDQ      $64, DI
 	DECQ      CX
 	JNZ       loop
