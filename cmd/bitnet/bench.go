@@ -51,6 +51,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	device := fs.String("device", "cpu", deviceUsage+" (bench defaults to cpu)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed runs to `file` (go tool pprof)")
+	ubatch := fs.Int("ub", 512, "most prompt tokens per forward step (llama-bench's -ub); longer prompts run in steps")
 	ctxLen := fs.Int("ctx", 0, "context length of the state (default: p+n; peak RSS depends on it)")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -78,6 +79,9 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	if seqLen > cfg.SeqLen || seqLen < *p || seqLen < *n {
 		return usagef("context %d: want max(p, n) <= ctx <= %d", seqLen, cfg.SeqLen)
 	}
+	if *ubatch < 1 {
+		return usagef("-ub %d: want at least 1", *ubatch)
+	}
 	// The model runs where --device says: the CPU, or a CUDA device
 	// (gpu/cuda, same Forward semantics).
 	backend, err := resolveDevice(*device, stderr)
@@ -93,7 +97,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer g.Close()
-		gst, err := g.NewState(cuda.StateOptions{SeqLen: seqLen, MaxBatch: max(*p, 1)})
+		gst, err := g.NewState(cuda.StateOptions{SeqLen: seqLen, MaxBatch: min(max(*p, 1), *ubatch)})
 		if err != nil {
 			return err
 		}
@@ -101,7 +105,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		reset = gst.Reset
 		deviceName = backend.String()
 	} else {
-		st, err := l.model.NewState(seqLen, max(*p, 1))
+		st, err := l.model.NewState(seqLen, min(max(*p, 1), *ubatch))
 		if err != nil {
 			return err
 		}
