@@ -108,3 +108,49 @@ axpyz:
 	JNZ       axpyz
 	VZEROUPPER
 	RET
+
+// func axpy4F16AVX512(y *float32, ldy int, a *[4]float32, x *uint16, n int)
+//
+//	for j := range 4 { for i := range n { y[j·ldy+i] += a[j] * float32(x[i]) } }   (n % 16 == 0, n > 0)
+//
+// axpyF16AVX512 for four outputs sharing x (the query heads of one KV head
+// summing its values): x is converted once. Multiply and add stay separate,
+// so each output is bit-identical to AxpyF16.
+TEXT ·axpy4F16AVX512(SB), NOSPLIT, $0-40
+	MOVQ         y+0(FP), DI
+	MOVQ         ldy+8(FP), AX
+	SHLQ         $2, AX
+	LEAQ         (DI)(AX*1), R9
+	LEAQ         (R9)(AX*1), R10
+	LEAQ         (R10)(AX*1), R11
+	MOVQ         a+16(FP), DX
+	VBROADCASTSS (DX), Z0
+	VBROADCASTSS 4(DX), Z1
+	VBROADCASTSS 8(DX), Z2
+	VBROADCASTSS 12(DX), Z3
+	MOVQ         x+24(FP), SI
+	MOVQ         n+32(FP), CX
+
+axpy4z:
+	VCVTPH2PS (SI), Z4
+	VMULPS    Z0, Z4, Z5
+	VADDPS    (DI), Z5, Z5
+	VMOVUPS   Z5, (DI)
+	VMULPS    Z1, Z4, Z6
+	VADDPS    (R9), Z6, Z6
+	VMOVUPS   Z6, (R9)
+	VMULPS    Z2, Z4, Z7
+	VADDPS    (R10), Z7, Z7
+	VMOVUPS   Z7, (R10)
+	VMULPS    Z3, Z4, Z8
+	VADDPS    (R11), Z8, Z8
+	VMOVUPS   Z8, (R11)
+	ADDQ      $32, SI
+	ADDQ      $64, DI
+	ADDQ      $64, R9
+	ADDQ      $64, R10
+	ADDQ      $64, R11
+	SUBQ      $16, CX
+	JNZ       axpy4z
+	VZEROUPPER
+	RET

@@ -2,10 +2,11 @@ package kernels
 
 import "fmt"
 
-// MatMulF16 is the product of an f16 matrix (rows × K, row-major in w)
-// with T = len(out)/… float32 activation rows: out[t·ldo + r] = Σ_k
-// w[r·K+k]·x[t·ldx+k] for r < rows, t < T. It is the f16 head's product
-// (and that of f16 linear weights), for one token or a batch.
+// MatMulF16 is the product of an f16 matrix (rows × K, row r at w[r·ldw:])
+// with T float32 activation rows: out[t·ldo + r] = Σ_k w[r·ldw+k]·x[t·ldx+k]
+// for r < rows, t < T. It is the f16 head's product (and that of f16
+// linear weights), for one token or a batch, and the attention scores of
+// the query heads sharing a KV head against a block of f16 keys.
 //
 // Every output depends only on its row and token, never on T, on the
 // position of the row in w, or on how a caller splits the rows, so a batch
@@ -18,15 +19,15 @@ import "fmt"
 // AVX2). The other kernel sets compute each output with DotF16. Against
 // the generic DotF16, outputs differ by float32 summation order only (the
 // bound TestDotF16Equivalence states).
-func MatMulF16(out []float32, ldo int, w []uint16, rows, K int, x []float32, ldx, T int) {
+func MatMulF16(out []float32, ldo int, w []uint16, ldw, rows, K int, x []float32, ldx, T int) {
 	if rows < 0 || K < 0 || T < 0 {
 		panic(fmt.Sprintf("kernels: MatMulF16: rows %d, K %d, T %d", rows, K, T))
 	}
 	if rows == 0 || T == 0 {
 		return
 	}
-	if len(w) < rows*K {
-		panic(fmt.Sprintf("kernels: MatMulF16: %d weights for %d rows of %d", len(w), rows, K))
+	if ldw < K || len(w) < (rows-1)*ldw+K {
+		panic(fmt.Sprintf("kernels: MatMulF16: %d weights (ldw %d) for %d rows of %d", len(w), ldw, rows, K))
 	}
 	if ldx < K || len(x) < (T-1)*ldx+K {
 		panic(fmt.Sprintf("kernels: MatMulF16: x (len %d, ldx %d) too small for %d tokens of %d", len(x), ldx, T, K))
@@ -34,14 +35,14 @@ func MatMulF16(out []float32, ldo int, w []uint16, rows, K int, x []float32, ldx
 	if ldo < rows || len(out) < (T-1)*ldo+rows {
 		panic(fmt.Sprintf("kernels: MatMulF16: out (len %d, ldo %d) too small for %d tokens × %d rows", len(out), ldo, T, rows))
 	}
-	matMulF16(out, ldo, w, rows, K, x, ldx, T)
+	matMulF16(out, ldo, w, ldw, rows, K, x, ldx, T)
 }
 
 // matMulF16Generic computes every output with dotF16 (the active kernel
 // set's DotF16).
-func matMulF16Generic(out []float32, ldo int, w []uint16, rows, K int, x []float32, ldx, T int) {
+func matMulF16Generic(out []float32, ldo int, w []uint16, ldw, rows, K int, x []float32, ldx, T int) {
 	for r := range rows {
-		row := w[r*K : (r+1)*K]
+		row := w[r*ldw : r*ldw+K]
 		for t := range T {
 			out[t*ldo+r] = dotF16(row, x[t*ldx:t*ldx+K])
 		}

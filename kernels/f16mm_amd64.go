@@ -40,17 +40,17 @@ func f16Dot1x1AVX2(w *uint16, x *float32, n int) float32
 // f16, which stay in L2 for the four token groups of a 16-stream step.
 const f16RowBlock = 64
 
-func matMulF16(out []float32, ldo int, w []uint16, rows, K int, x []float32, ldx, T int) {
+func matMulF16(out []float32, ldo int, w []uint16, ldw, rows, K int, x []float32, ldx, T int) {
 	if !useAVX2 || K < 16 {
-		matMulF16Generic(out, ldo, w, rows, K, x, ldx, T)
+		matMulF16Generic(out, ldo, w, ldw, rows, K, x, ldx, T)
 		return
 	}
 	if !useVNNI {
-		matMulF16AVX2(out, ldo, w, rows, K, x, ldx, T)
+		matMulF16AVX2(out, ldo, w, ldw, rows, K, x, ldx, T)
 		return
 	}
 	n := K &^ 15
-	_ = w[rows*K-1]
+	_ = w[(rows-1)*ldw+K-1]
 	_ = x[(T-1)*ldx+K-1]
 	_ = out[(T-1)*ldo+rows-1]
 	// Blocks of rows (f16RowBlock·K·2 bytes, in L2) are multiplied by
@@ -63,16 +63,16 @@ func matMulF16(out []float32, ldo int, w []uint16, rows, K int, x []float32, ldx
 			r := r0
 			for ; r+4 <= r1; r += 4 {
 				var acc [16]float32
-				f16Tile4x4(&w[r*K], K, &x[t*ldx], ldx, n, &acc)
+				f16Tile4x4(&w[r*ldw], ldw, &x[t*ldx], ldx, n, &acc)
 				for i := range 4 {
 					for j := range 4 {
-						out[(t+j)*ldo+r+i] = f16Tail(acc[4*i+j], w[(r+i)*K:(r+i+1)*K], x[(t+j)*ldx:(t+j)*ldx+K], n)
+						out[(t+j)*ldo+r+i] = f16Tail(acc[4*i+j], w[(r+i)*ldw:(r+i)*ldw+K], x[(t+j)*ldx:(t+j)*ldx+K], n)
 					}
 				}
 			}
 			for ; r < r1; r++ {
 				for j := range 4 {
-					out[(t+j)*ldo+r] = f16Row(w[r*K:(r+1)*K], x[(t+j)*ldx:(t+j)*ldx+K], n)
+					out[(t+j)*ldo+r] = f16Row(w[r*ldw:r*ldw+K], x[(t+j)*ldx:(t+j)*ldx+K], n)
 				}
 			}
 		}
@@ -81,13 +81,13 @@ func matMulF16(out []float32, ldo int, w []uint16, rows, K int, x []float32, ldx
 			r := r0
 			for ; r+4 <= r1; r += 4 {
 				var acc [4]float32
-				f16Tile4x1(&w[r*K], K, &xt[0], n, &acc)
+				f16Tile4x1(&w[r*ldw], ldw, &xt[0], n, &acc)
 				for i := range 4 {
-					out[t*ldo+r+i] = f16Tail(acc[i], w[(r+i)*K:(r+i+1)*K], xt, n)
+					out[t*ldo+r+i] = f16Tail(acc[i], w[(r+i)*ldw:(r+i)*ldw+K], xt, n)
 				}
 			}
 			for ; r < r1; r++ {
-				out[t*ldo+r] = f16Row(w[r*K:(r+1)*K], xt, n)
+				out[t*ldo+r] = f16Row(w[r*ldw:r*ldw+K], xt, n)
 			}
 		}
 	}
@@ -95,9 +95,9 @@ func matMulF16(out []float32, ldo int, w []uint16, rows, K int, x []float32, ldx
 
 // matMulF16AVX2 is matMulF16 with the AVX2 tiles (2 rows × 2 tokens, 4
 // rows × 1 token): sixteen ymm registers hold fewer accumulators.
-func matMulF16AVX2(out []float32, ldo int, w []uint16, rows, K int, x []float32, ldx, T int) {
+func matMulF16AVX2(out []float32, ldo int, w []uint16, ldw, rows, K int, x []float32, ldx, T int) {
 	n := K &^ 15
-	_ = w[rows*K-1]
+	_ = w[(rows-1)*ldw+K-1]
 	_ = x[(T-1)*ldx+K-1]
 	_ = out[(T-1)*ldo+rows-1]
 	for r0 := 0; r0 < rows; r0 += f16RowBlock {
@@ -107,16 +107,16 @@ func matMulF16AVX2(out []float32, ldo int, w []uint16, rows, K int, x []float32,
 			r := r0
 			for ; r+2 <= r1; r += 2 {
 				var acc [4]float32
-				f16Tile2x2AVX2(&w[r*K], K, &x[t*ldx], ldx, n, &acc)
+				f16Tile2x2AVX2(&w[r*ldw], ldw, &x[t*ldx], ldx, n, &acc)
 				for i := range 2 {
 					for j := range 2 {
-						out[(t+j)*ldo+r+i] = f16Tail(acc[2*i+j], w[(r+i)*K:(r+i+1)*K], x[(t+j)*ldx:(t+j)*ldx+K], n)
+						out[(t+j)*ldo+r+i] = f16Tail(acc[2*i+j], w[(r+i)*ldw:(r+i)*ldw+K], x[(t+j)*ldx:(t+j)*ldx+K], n)
 					}
 				}
 			}
 			for ; r < r1; r++ {
 				for j := range 2 {
-					out[(t+j)*ldo+r] = f16Row(w[r*K:(r+1)*K], x[(t+j)*ldx:(t+j)*ldx+K], n)
+					out[(t+j)*ldo+r] = f16Row(w[r*ldw:r*ldw+K], x[(t+j)*ldx:(t+j)*ldx+K], n)
 				}
 			}
 		}
@@ -125,13 +125,13 @@ func matMulF16AVX2(out []float32, ldo int, w []uint16, rows, K int, x []float32,
 			r := r0
 			for ; r+4 <= r1; r += 4 {
 				var acc [4]float32
-				f16Tile4x1AVX2(&w[r*K], K, &xt[0], n, &acc)
+				f16Tile4x1AVX2(&w[r*ldw], ldw, &xt[0], n, &acc)
 				for i := range 4 {
-					out[t*ldo+r+i] = f16Tail(acc[i], w[(r+i)*K:(r+i+1)*K], xt, n)
+					out[t*ldo+r+i] = f16Tail(acc[i], w[(r+i)*ldw:(r+i)*ldw+K], xt, n)
 				}
 			}
 			for ; r < r1; r++ {
-				out[t*ldo+r] = f16Row(w[r*K:(r+1)*K], xt, n)
+				out[t*ldo+r] = f16Row(w[r*ldw:r*ldw+K], xt, n)
 			}
 		}
 	}

@@ -2,6 +2,6 @@
 
 package kernels
 
-func matMulF16(out []float32, ldo int, w []uint16, rows, K int, x []float32, ldx, T int) {
-	matMulF16Generic(out, ldo, w, rows, K, x, ldx, T)
+func matMulF16(out []float32, ldo int, w []uint16, ldw, rows, K int, x []float32, ldx, T int) {
+	matMulF16Generic(out, ldo, w, ldw, rows, K, x, ldx, T)
 }

@@ -38,14 +38,14 @@ func TestMatMulF16BatchBits(t *testing.T) {
 					ldx, ldo := K+rng.IntN(3), rows+rng.IntN(3)
 					w, x := f16Operands(rng, rows, K, T, ldx, rng.IntN(2) == 0)
 					out := make([]float32, (T-1)*ldo+rows)
-					MatMulF16(out, ldo, w, rows, K, x, ldx, T)
+					MatMulF16(out, ldo, w, K, rows, K, x, ldx, T)
 					for tt := range T {
 						one := make([]float32, rows)
-						MatMulF16(one, rows, w, rows, K, x[tt*ldx:tt*ldx+K], K, 1)
+						MatMulF16(one, rows, w, K, rows, K, x[tt*ldx:tt*ldx+K], K, 1)
 						// and rows one at a time, from an odd offset
 						for r := range rows {
 							var single [1]float32
-							MatMulF16(single[:], 1, w[r*K:(r+1)*K], 1, K, x[tt*ldx:tt*ldx+K], K, 1)
+							MatMulF16(single[:], 1, w[r*K:(r+1)*K], K, 1, K, x[tt*ldx:tt*ldx+K], K, 1)
 							if got, a, b := out[tt*ldo+r], one[r], single[0]; math.Float32bits(got) != math.Float32bits(a) || math.Float32bits(a) != math.Float32bits(b) {
 								t.Fatalf("K=%d T=%d rows=%d: row %d token %d: batch %v, token alone %v, row alone %v", K, T, rows, r, tt, got, a, b)
 							}
@@ -70,7 +70,7 @@ func TestMatMulF16Equivalence(t *testing.T) {
 			// extremes: the largest f16 weights against large activations
 			w[0], w[K-1], x[0] = 0x7bff, 0xfbff, 60000
 			out := make([]float32, T*rows)
-			MatMulF16(out, rows, w, rows, K, x, K, T)
+			MatMulF16(out, rows, w, K, rows, K, x, K, T)
 			for tt := range T {
 				for r := range rows {
 					wr, xt := w[r*K:(r+1)*K], x[tt*K:(tt+1)*K]
@@ -99,9 +99,9 @@ func TestMatMulF16Panics(t *testing.T) {
 		name string
 		f    func()
 	}{
-		{"short w", func() { MatMulF16(make([]float32, 3), 3, w, 3, 16, x, 16, 1) }},
-		{"short x", func() { MatMulF16(make([]float32, 4), 2, w, 2, 16, x, 16, 3) }},
-		{"short out", func() { MatMulF16(make([]float32, 1), 2, w, 2, 16, x, 16, 1) }},
+		{"short w", func() { MatMulF16(make([]float32, 3), 3, w, 16, 3, 16, x, 16, 1) }},
+		{"short x", func() { MatMulF16(make([]float32, 4), 2, w, 16, 2, 16, x, 16, 3) }},
+		{"short out", func() { MatMulF16(make([]float32, 1), 2, w, 16, 2, 16, x, 16, 1) }},
 	} {
 		func() {
 			defer func() {
@@ -126,7 +126,7 @@ func BenchmarkMatMulF16(b *testing.B) {
 			benchImpls(b, func(b *testing.B) {
 				b.SetBytes(int64(len(w) * 2))
 				for b.Loop() {
-					MatMulF16(out, rows, w, rows, K, x, K, T)
+					MatMulF16(out, rows, w, K, rows, K, x, K, T)
 				}
 				b.ReportMetric(float64(rows*K*T)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GMAC/s")
 			})

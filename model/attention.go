@@ -7,72 +7,96 @@ import (
 	"github.com/bitnet-go/bitnet/kvcache"
 )
 
-// batchAttentionJob computes the attention output of (row, head) pairs of a
-// step (spec §3.1 step 2.5, §3.5): for query head h of row t at position p
-// of its sequence, with KV head g = h / KVMul,
+// batchAttentionJob computes the attention output of (row, head group)
+// items of a step (spec §3.1 step 2.5, §3.5): for query head h of row t at
+// position p of its sequence, with KV head g = h / KVMul,
 //
 //	s_j = q_h · k_{g,j} / √headDim     for every cached position j ≤ p
 //	o_h = Σ_j softmax(s)_j · v_{g,j}
 //
 // reading the sequence's keys and values block by block from its pool.
+// An item is `group` consecutive query heads of one KV head (all KVMul of
+// them for prefill, so each f16 key and value is converted once for the
+// group; one head for a single decoded row, which spreads the work over
+// more items). Scores come from kernels.MatMulF16 and value sums from
+// kernels.AxpyF16Heads, whose outputs do not depend on the grouping, so
+// prefill and decoding give the same bits.
 type batchAttentionJob struct {
-	s *State
-	c *Config
-	l int
+	s     *State
+	c     *Config
+	l     int
+	group int // query heads per item: 1 or c.KVMul
 }
 
 func (j *batchAttentionJob) Run(lo, hi, worker int) {
-	s, c := j.s, j.c
+	s, c, G := j.s, j.c, j.group
 	hd, qDim := c.HeadDim, c.QDim
 	scale := float32(1 / math.Sqrt(float64(hd)))
+	per := c.NHeads / G // items per row
 	for i := lo; i < hi; i++ {
-		t, h := i/c.NHeads, i%c.NHeads
+		t, h0 := i/per, i%per*G
 		seq, pos := s.rowSeq[t], s.rowPos[t]
-		g := h / c.KVMul // GQA: contiguous groups of query heads share a KV head
-		q := s.q[t*qDim+h*hd : t*qDim+(h+1)*hd]
-		att := s.att[worker*s.SeqLen : worker*s.SeqLen+pos+1]
-		o := s.xb[t*qDim+h*hd : t*qDim+(h+1)*hd]
-		attendHead(seq, j.l, g, hd, q, att, o, scale)
+		g := h0 / c.KVMul // GQA: contiguous groups of query heads share a KV head
+		q := s.q[t*qDim+h0*hd : t*qDim+(h0+G)*hd]
+		att := s.att[worker*c.KVMul*s.SeqLen : (worker+1)*c.KVMul*s.SeqLen]
+		o := s.xb[t*qDim+h0*hd : t*qDim+(h0+G)*hd]
+		attendHeads(seq, j.l, g, hd, G, q, att, s.SeqLen, pos+1, o, scale)
 	}
 }
 
-// attendHead computes one head's output o over the positions 0..len(att)−1
-// of seq, using att for the scores.
-func attendHead(seq *kvcache.Seq, l, g, hd int, q, att, o []float32, scale float32) {
+// attendHeads computes the outputs o (G heads, hd apart) of the G query
+// heads q (hd apart) sharing KV head g over positions 0..n−1 of seq. att
+// holds each head's scores, ldAtt apart.
+func attendHeads(seq *kvcache.Seq, l, g, hd, G int, q, att []float32, ldAtt, n int, o []float32, scale float32) {
 	pool := seq.Pool()
 	cfg := pool.Config()
 	bs, kvDim, kvh := cfg.BlockSize, cfg.KVDim(), cfg.KVHeads
 	blocks := seq.Blocks()
-	n := len(att)
 	for bi := 0; bi*bs < n; bi++ {
 		rows := min(bs, n-bi*bs)
-		sc := att[bi*bs : bi*bs+rows]
 		if cfg.Type == kvcache.F16 {
 			keys := pool.KeysF16(blocks[bi], l)
-			for r := range sc {
-				sc[r] = kernels.DotF32F16(q, keys[r*kvDim+g*hd:r*kvDim+(g+1)*hd]) * scale
+			kernels.MatMulF16(att[bi*bs:], ldAtt, keys[g*hd:], kvDim, rows, hd, q, hd, G)
+			for h := range G {
+				sc := att[h*ldAtt+bi*bs : h*ldAtt+bi*bs+rows]
+				for r := range sc {
+					sc[r] *= scale
+				}
 			}
 		} else {
 			keys, ks := pool.KeysQ8(blocks[bi], l)
-			for r := range sc {
-				sc[r] = dotF32I8(q, keys[r*kvDim+g*hd:r*kvDim+(g+1)*hd]) * ks[r*kvh+g] * scale
+			for h := range G {
+				sc := att[h*ldAtt+bi*bs : h*ldAtt+bi*bs+rows]
+				qh := q[h*hd : (h+1)*hd]
+				for r := range sc {
+					sc[r] = dotF32I8(qh, keys[r*kvDim+g*hd:r*kvDim+(g+1)*hd]) * ks[r*kvh+g] * scale
+				}
 			}
 		}
 	}
-	kernels.Softmax(att)
+	for h := range G {
+		kernels.Softmax(att[h*ldAtt : h*ldAtt+n])
+	}
 	clear(o)
+	var a [64]float32 // one weight per head of the group (KVMul ≤ 64, checked at load)
 	for bi := 0; bi*bs < n; bi++ {
 		rows := min(bs, n-bi*bs)
-		a := att[bi*bs : bi*bs+rows]
 		if cfg.Type == kvcache.F16 {
 			vals := pool.ValuesF16(blocks[bi], l)
-			for r, w := range a {
-				kernels.AxpyF16(o, w, vals[r*kvDim+g*hd:r*kvDim+(g+1)*hd])
+			for r := range rows {
+				for h := range G {
+					a[h] = att[h*ldAtt+bi*bs+r]
+				}
+				kernels.AxpyF16Heads(o, hd, a[:G], vals[r*kvDim+g*hd:r*kvDim+(g+1)*hd])
 			}
 		} else {
 			vals, vs := pool.ValuesQ8(blocks[bi], l)
-			for r, w := range a {
-				axpyI8(o, w*vs[r*kvh+g], vals[r*kvDim+g*hd:r*kvDim+(g+1)*hd])
+			for h := range G {
+				oh := o[h*hd : (h+1)*hd]
+				for r := range rows {
+					w := att[h*ldAtt+bi*bs+r]
+					axpyI8(oh, w*vs[r*kvh+g], vals[r*kvDim+g*hd:r*kvDim+(g+1)*hd])
+				}
 			}
 		}
 	}

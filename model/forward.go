@@ -180,8 +180,15 @@ func (m *Model) attention(s *State, l, T int) {
 	m.linears(s, s.xb, T, &L.Q, s.q, &L.K, s.kb, &L.V, s.vb)
 	m.rowOp(s, T, rowJob{op: opRopeStore, l: l})
 
-	s.battn = batchAttentionJob{s: s, c: c, l: l}
-	m.pool.Do(T*c.NHeads, 1, &s.battn)
+	// Prefill rows take a KV head's query heads together (each key and
+	// value converted once for them); a lone decoded row takes one head
+	// per item so that the work spreads over the pool.
+	group := c.KVMul
+	if T == 1 || s.rowSeq[0].Pool().Config().Type != kvcache.F16 {
+		group = 1
+	}
+	s.battn = batchAttentionJob{s: s, c: c, l: l, group: group}
+	m.pool.Do(T*c.NHeads/group, 1, &s.battn)
 
 	if L.AttnSubNorm != nil {
 		m.rowOp(s, T, rowJob{op: opNorm, dst: s.xb, src: s.xb, w: L.AttnSubNorm, n: c.QDim})

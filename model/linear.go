@@ -183,7 +183,7 @@ func (j *linearJob) run(w *Linear, out []float32, lo, hi, worker int) {
 		rb := w.RowBytes
 		kernels.MatMulTQ1(out[lo:], N, w.Data[lo*rb:hi*rb], hi-lo, K, T, s.xq[:T*K], s.xd[:T*nb])
 	case w.Type == gguf.TypeF16:
-		kernels.MatMulF16(out[lo:], N, w.f16[lo*K:hi*K], hi-lo, K, j.x, K, T)
+		kernels.MatMulF16(out[lo:], N, w.f16[lo*K:hi*K], K, hi-lo, K, j.x, K, T)
 	default:
 		tmp := s.rowTmpFor(worker)
 		for n := lo; n < hi; n++ {
@@ -221,7 +221,7 @@ func (j *headJob) Run(lo, hi, worker int) {
 		// kernels.MatMulF16 reads each head row once for every token of
 		// the step, and a logit's bits depend only on its row and token,
 		// so prefill, token-by-token and batched decoding agree exactly.
-		kernels.MatMulF16(s.logits[lo:], j.vocab, w.f16[lo*j.dim:hi*j.dim], hi-lo, j.dim, s.xb[j.first*j.dim:], j.dim, j.T-j.first)
+		kernels.MatMulF16(s.logits[lo:], j.vocab, w.f16[lo*j.dim:hi*j.dim], j.dim, hi-lo, j.dim, s.xb[j.first*j.dim:], j.dim, j.T-j.first)
 		return
 	}
 	tmp := s.rowTmpFor(worker)[:j.dim]

@@ -39,7 +39,7 @@ type State struct {
 	iacc   []int32   // (threads, MaxBatch·i2sRowBlock) integer dot products
 	xd     []float32 // (MaxBatch, maxK/256) per-block scales (Q8_K, TQ types)
 	rope   []float32 // (MaxBatch, NRot) cos/sin pairs per position
-	att    []float32 // (threads, SeqLen) attention scores per worker
+	att    []float32 // (threads, KVMul, SeqLen) attention scores per worker
 	rowTmp []float32 // (threads, maxK) dequantized head rows, TQ block scales
 	wt     []int8    // (threads, maxK) one unpacked ternary weight row
 	logits []float32 // (MaxBatch, VocabSize)
@@ -109,7 +109,7 @@ func (m *Model) NewStateOpts(o StateOptions) (*State, error) {
 		iacc:     make([]int32, threads*maxBatch*i2sRowBlock),
 		xd:       make([]float32, maxBatch*(maxK/256+1)),
 		rope:     make([]float32, maxBatch*c.NRot),
-		att:      make([]float32, threads*seqLen),
+		att:      make([]float32, threads*c.KVMul*seqLen),
 		rowTmp:   make([]float32, threads*maxK),
 		wt:       make([]int8, threads*maxK),
 		logits:   make([]float32, maxBatch*c.VocabSize),
