@@ -58,7 +58,9 @@ func QuantizeQ8K(x []float32, q []int8, d []float32) {
 		qb := q[b*256 : b*256+256 : b*256+256]
 		// The first element of largest magnitude: for non-NaN values |v|
 		// orders as its bit pattern. A NaN (ignored by the reference's
-		// comparison) sends the block to the reference.
+		// comparison) or an infinity (whose products are NaN, converted
+		// differently on each architecture) sends the block to the
+		// reference.
 		var amaxBits uint32
 		im := 0
 		for i, v := range xb {
@@ -66,7 +68,7 @@ func QuantizeQ8K(x []float32, q []int8, d []float32) {
 				amaxBits, im = a, i
 			}
 		}
-		if amaxBits > 0x7f800000 {
+		if amaxBits >= 0x7f800000 {
 			quant.QuantizeActQ8K(xb, qb, d[b:b+1])
 			continue
 		}
