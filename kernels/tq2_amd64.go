@@ -71,17 +71,6 @@ func tq2QSumsAVX2(q *int8, nblk int, out *int32)
 //go:noescape
 func tq2Rows8AVX2(w *byte, offs *[8]int32, q *int8, da *float32, qsum *int32, nblk int, acc *[8]float32, next int)
 
-// tq2Sums4VNNI and tq2Sums1VNNI are the earlier kernels that returned the
-// integer block sums (the scaling ran in Go). They are no longer called;
-// their TEXT blocks are in i2s_amd64.s, so the declarations stay until that
-// file drops them.
-//
-//go:noescape
-func tq2Sums4VNNI(w *byte, stride int, q *int8, nblk int, out *int32)
-
-//go:noescape
-func tq2Sums1VNNI(w *byte, q *int8, nblk int, out *int32)
-
 func tq2MatVec(out []float32, w []byte, q []int8, da []float32) {
 	tq2MatMul(out, len(out), w, len(out), len(q), 1, q, da)
 }

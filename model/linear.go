@@ -235,12 +235,6 @@ func (j *headJob) Run(lo, hi, worker int) {
 	}
 }
 
-// wtFor returns worker's scratch for one unpacked ternary row.
-func (s *State) wtFor(worker int) []int8 {
-	n := len(s.wt) / s.threads
-	return s.wt[worker*n : (worker+1)*n]
-}
-
 // iaccFor returns worker's integer accumulators (MaxBatch·i2sRowBlock).
 func (s *State) iaccFor(worker int) []int32 {
 	n := s.MaxBatch * i2sRowBlock

@@ -41,7 +41,6 @@ type State struct {
 	rope   []float32 // (MaxBatch, NRot) cos/sin pairs per position
 	att    []float32 // (threads, KVMul, SeqLen) attention scores per worker
 	rowTmp []float32 // (threads, maxK) dequantized head rows, TQ block scales
-	wt     []int8    // (threads, maxK) one unpacked ternary weight row
 	logits []float32 // (MaxBatch, VocabSize)
 
 	lin  linearJob
@@ -111,7 +110,6 @@ func (m *Model) NewStateOpts(o StateOptions) (*State, error) {
 		rope:     make([]float32, maxBatch*c.NRot),
 		att:      make([]float32, threads*c.KVMul*seqLen),
 		rowTmp:   make([]float32, threads*maxK),
-		wt:       make([]int8, threads*maxK),
 		logits:   make([]float32, maxBatch*c.VocabSize),
 	}
 	if m.headQ8 != nil {
