@@ -45,33 +45,41 @@ func matMulF16(out []float32, ldo int, w []uint16, ldw, rows, K int, x []float32
 		matMulF16Generic(out, ldo, w, ldw, rows, K, x, ldx, T)
 		return
 	}
-	if !useVNNI {
-		matMulF16AVX2(out, ldo, w, ldw, rows, K, x, ldx, T)
-		return
+	// Tile shape: 4 rows × 4 tokens with AVX-512, 2 × 2 with AVX2 (sixteen
+	// ymm registers hold fewer accumulators); tokens left over take
+	// 4 rows × 1 token tiles, rows left over one output at a time.
+	vnni := useVNNI
+	tr, tt := 2, 2
+	if vnni {
+		tr, tt = 4, 4
 	}
 	n := K &^ 15
 	_ = w[(rows-1)*ldw+K-1]
 	_ = x[(T-1)*ldx+K-1]
 	_ = out[(T-1)*ldo+rows-1]
 	// Blocks of rows (f16RowBlock·K·2 bytes, in L2) are multiplied by
-	// groups of four tokens (their activations stay in L1 while the block's
-	// rows go by); tiles of 4 rows × 4 tokens convert each 16 weights once.
+	// groups of tokens (their activations stay in L1 while the block's
+	// rows go by); a tile converts each 16 weights once for its tokens.
 	for r0 := 0; r0 < rows; r0 += f16RowBlock {
 		r1 := min(rows, r0+f16RowBlock)
 		t := 0
-		for ; t+4 <= T; t += 4 {
+		for ; t+tt <= T; t += tt {
 			r := r0
-			for ; r+4 <= r1; r += 4 {
-				var acc [16]float32
-				f16Tile4x4(&w[r*ldw], ldw, &x[t*ldx], ldx, n, &acc)
-				for i := range 4 {
-					for j := range 4 {
-						out[(t+j)*ldo+r+i] = f16Tail(acc[4*i+j], w[(r+i)*ldw:(r+i)*ldw+K], x[(t+j)*ldx:(t+j)*ldx+K], n)
+			for ; r+tr <= r1; r += tr {
+				var acc [16]float32 // acc[tt·i+j]: row r+i, token t+j
+				if vnni {
+					f16Tile4x4(&w[r*ldw], ldw, &x[t*ldx], ldx, n, &acc)
+				} else {
+					f16Tile2x2AVX2(&w[r*ldw], ldw, &x[t*ldx], ldx, n, (*[4]float32)(acc[:4]))
+				}
+				for i := range tr {
+					for j := range tt {
+						out[(t+j)*ldo+r+i] = f16Tail(acc[tt*i+j], w[(r+i)*ldw:(r+i)*ldw+K], x[(t+j)*ldx:(t+j)*ldx+K], n)
 					}
 				}
 			}
 			for ; r < r1; r++ {
-				for j := range 4 {
+				for j := range tt {
 					out[(t+j)*ldo+r] = f16Row(w[r*ldw:r*ldw+K], x[(t+j)*ldx:(t+j)*ldx+K], n)
 				}
 			}
@@ -81,51 +89,11 @@ func matMulF16(out []float32, ldo int, w []uint16, ldw, rows, K int, x []float32
 			r := r0
 			for ; r+4 <= r1; r += 4 {
 				var acc [4]float32
-				f16Tile4x1(&w[r*ldw], ldw, &xt[0], n, &acc)
-				for i := range 4 {
-					out[t*ldo+r+i] = f16Tail(acc[i], w[(r+i)*ldw:(r+i)*ldw+K], xt, n)
+				if vnni {
+					f16Tile4x1(&w[r*ldw], ldw, &xt[0], n, &acc)
+				} else {
+					f16Tile4x1AVX2(&w[r*ldw], ldw, &xt[0], n, &acc)
 				}
-			}
-			for ; r < r1; r++ {
-				out[t*ldo+r] = f16Row(w[r*ldw:r*ldw+K], xt, n)
-			}
-		}
-	}
-}
-
-// matMulF16AVX2 is matMulF16 with the AVX2 tiles (2 rows × 2 tokens, 4
-// rows × 1 token): sixteen ymm registers hold fewer accumulators.
-func matMulF16AVX2(out []float32, ldo int, w []uint16, ldw, rows, K int, x []float32, ldx, T int) {
-	n := K &^ 15
-	_ = w[(rows-1)*ldw+K-1]
-	_ = x[(T-1)*ldx+K-1]
-	_ = out[(T-1)*ldo+rows-1]
-	for r0 := 0; r0 < rows; r0 += f16RowBlock {
-		r1 := min(rows, r0+f16RowBlock)
-		t := 0
-		for ; t+2 <= T; t += 2 {
-			r := r0
-			for ; r+2 <= r1; r += 2 {
-				var acc [4]float32
-				f16Tile2x2AVX2(&w[r*ldw], ldw, &x[t*ldx], ldx, n, &acc)
-				for i := range 2 {
-					for j := range 2 {
-						out[(t+j)*ldo+r+i] = f16Tail(acc[2*i+j], w[(r+i)*ldw:(r+i)*ldw+K], x[(t+j)*ldx:(t+j)*ldx+K], n)
-					}
-				}
-			}
-			for ; r < r1; r++ {
-				for j := range 2 {
-					out[(t+j)*ldo+r] = f16Row(w[r*ldw:r*ldw+K], x[(t+j)*ldx:(t+j)*ldx+K], n)
-				}
-			}
-		}
-		for ; t < T; t++ {
-			xt := x[t*ldx : t*ldx+K]
-			r := r0
-			for ; r+4 <= r1; r += 4 {
-				var acc [4]float32
-				f16Tile4x1AVX2(&w[r*ldw], ldw, &xt[0], n, &acc)
 				for i := range 4 {
 					out[t*ldo+r+i] = f16Tail(acc[i], w[(r+i)*ldw:(r+i)*ldw+K], xt, n)
 				}
