@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -34,38 +35,52 @@ func resolveDevice(spec string, stderr io.Writer) (cuda.Backend, error) {
 	return b, nil
 }
 
+// gpuModel resolves spec and, for a CUDA backend, uploads the model. A nil
+// model means the CPU runs, with name saying why: the spec chose it, or
+// under "auto" cpuOnly (an option the GPU path lacks) or a failed upload
+// made it fall back (the reason goes to stderr); under "cuda" those fail.
+func gpuModel(l *loaded, spec string, cpuOnly error, stderr io.Writer) (g *cuda.Model, name string, err error) {
+	b, err := resolveDevice(spec, stderr)
+	if err != nil || b.Kind != "cuda" {
+		return nil, b.String(), err
+	}
+	if cpuOnly == nil {
+		if g, err = cuda.NewModel(b.Driver, l.model, cuda.Options{Device: b.Device}); err == nil {
+			return g, b.String(), nil
+		}
+		cpuOnly = err
+	}
+	name, err = deviceFallback(spec, cpuOnly, stderr)
+	return nil, name, err
+}
+
+// deviceFallback fails with err under an explicit CUDA spec; under "auto"
+// it reports err on stderr and names the CPU.
+func deviceFallback(spec string, err error, stderr io.Writer) (string, error) {
+	if spec != "auto" {
+		return "", fmt.Errorf("--device %s: %w", spec, err)
+	}
+	fmt.Fprintf(stderr, "device: using the CPU: %v\n", err)
+	return "cpu (" + err.Error() + ")", nil
+}
+
 // engineDevice points the engine configuration at the device spec names:
 // for a CUDA backend it uploads the model and sets cfg.NewStepper to run
-// every step on the GPU over the engine's KV pool (f16 only; the GPU
-// kernels have their own f16 head, so --head q8 is refused there). With
-// "auto", a model the GPU cannot take (too large, unsupported tensor
-// types) falls back to the CPU with the reason on stderr. It returns the
-// device's name and a function that releases it after the engine closed.
+// every step on the GPU over the engine's KV pool (f16 cache only; the GPU
+// kernels run the stored head, so --head q8 stays on the CPU). It returns
+// the device's name and a function that releases it after the engine
+// closed.
 func engineDevice(cfg *engine.Config, l *loaded, spec, head string, stderr io.Writer) (string, func(), error) {
-	nop := func() {}
-	b, err := resolveDevice(spec, stderr)
-	if err != nil {
-		return "", nop, err
+	var cpuOnly error
+	switch {
+	case cfg.KVType != kvcache.F16:
+		cpuOnly = fmt.Errorf("the GPU KV cache is f16; --kv-type %s runs on the CPU only", cfg.KVType)
+	case head == "q8":
+		cpuOnly = errHeadQ8CPU
 	}
-	if b.Kind != "cuda" {
-		return b.String(), nop, nil
-	}
-	fallback := func(err error) (string, func(), error) {
-		if spec != "auto" {
-			return "", nop, fmt.Errorf("--device %s: %w", spec, err)
-		}
-		fmt.Fprintf(stderr, "device: using the CPU: %v\n", err)
-		return "cpu (" + err.Error() + ")", nop, nil
-	}
-	if cfg.KVType != kvcache.F16 {
-		return fallback(fmt.Errorf("the GPU KV cache is f16; --kv-type %s runs on the CPU only", cfg.KVType))
-	}
-	if head == "q8" {
-		return fallback(fmt.Errorf("--head q8 is a CPU option (the GPU runs the stored head)"))
-	}
-	g, err := cuda.NewModel(b.Driver, l.model, cuda.Options{Device: b.Device})
-	if err != nil {
-		return fallback(err)
+	g, name, err := gpuModel(l, spec, cpuOnly, stderr)
+	if g == nil {
+		return name, func() {}, err
 	}
 	cfg.NewStepper = func(pool *kvcache.Pool, maxBatch, context int) (engine.Stepper, error) {
 		st, err := g.NewState(cuda.StateOptions{SeqLen: context, MaxBatch: maxBatch, Pool: pool})
@@ -74,8 +89,11 @@ func engineDevice(cfg *engine.Config, l *loaded, spec, head string, stderr io.Wr
 		}
 		return cudaStepper{g, st}, nil
 	}
-	return b.String(), func() { g.Close() }, nil
+	return name, func() { g.Close() }, nil
 }
+
+// errHeadQ8CPU is why --head q8 keeps a model on the CPU.
+var errHeadQ8CPU = errors.New("--head q8 is a CPU option (the GPU runs the stored head)")
 
 // cudaStepper runs the engine's steps on a GPU State bound to its pool.
 type cudaStepper struct {
@@ -89,46 +107,32 @@ func (c cudaStepper) ForwardBatch(b *model.Batch) ([]float32, error) {
 func (c cudaStepper) Close() error { return c.st.Close() }
 
 // sequenceDevice returns the generate.Forwarder of one sequence of up to
-// seqLen positions (0: the training context) on the device spec names, the
-// device's name and a release function. A GPU runs the stored head, so
-// --head q8 and models the GPU cannot take fall back to the CPU under
-// "auto" and fail under "cuda".
+// seqLen positions (0: the training context) on the device spec names
+// (see gpuModel), the device's name and a release function.
 func sequenceDevice(l *loaded, spec, head string, seqLen int, stderr io.Writer) (generate.Forwarder, string, func(), error) {
-	nop := func() {}
-	cpu := func(name string) (generate.Forwarder, string, func(), error) {
-		st, err := l.model.NewState(seqLen, 64)
-		if err != nil {
-			return nil, "", nop, err
-		}
-		return generate.CPU(l.model, st), name, nop, nil
-	}
-	b, err := resolveDevice(spec, stderr)
-	if err != nil {
-		return nil, "", nop, err
-	}
-	if b.Kind != "cuda" {
-		return cpu(b.String())
-	}
-	fallback := func(err error) (generate.Forwarder, string, func(), error) {
-		if spec != "auto" {
-			return nil, "", nop, fmt.Errorf("--device %s: %w", spec, err)
-		}
-		fmt.Fprintf(stderr, "device: using the CPU: %v\n", err)
-		return cpu("cpu (" + err.Error() + ")")
-	}
+	var cpuOnly error
 	if head == "q8" {
-		return fallback(fmt.Errorf("--head q8 is a CPU option (the GPU runs the stored head)"))
+		cpuOnly = errHeadQ8CPU
 	}
-	g, err := cuda.NewModel(b.Driver, l.model, cuda.Options{Device: b.Device})
+	g, name, err := gpuModel(l, spec, cpuOnly, stderr)
 	if err != nil {
-		return fallback(err)
+		return nil, "", nil, err
 	}
-	st, err := g.NewState(cuda.StateOptions{SeqLen: seqLen, MaxBatch: 64})
-	if err != nil {
+	if g != nil {
+		st, serr := g.NewState(cuda.StateOptions{SeqLen: seqLen, MaxBatch: 64})
+		if serr == nil {
+			return cudaForwarder{g, st}, name, func() { st.Close(); g.Close() }, nil
+		}
 		g.Close()
-		return fallback(err)
+		if name, err = deviceFallback(spec, serr, stderr); err != nil {
+			return nil, "", nil, err
+		}
 	}
-	return cudaForwarder{g, st}, b.String(), func() { st.Close(); g.Close() }, nil
+	st, err := l.model.NewState(seqLen, 64)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return generate.CPU(l.model, st), name, func() {}, nil
 }
 
 // cudaForwarder is a generate.Forwarder on a GPU State's own sequence.
