@@ -19,56 +19,6 @@ func RMSNorm(out, x, w []float32, eps float32) {
 	}
 }
 
-// Softmax replaces x with softmax(x) in place: exponentials in float32,
-// their sum in float64, then one float32 multiply, as ggml_vec_soft_max_f32.
-// The maximum is taken with > as ggml's MAX macro does (a NaN never
-// becomes the maximum), and the exponential is expNeg (within one ulp of
-// the exact value; ggml itself uses a SIMD approximation, ggml_v_expf).
-func Softmax(x []float32) {
-	maxv := float32(math.Inf(-1))
-	for _, v := range x {
-		if v > maxv {
-			maxv = v
-		}
-	}
-	var sum float64
-	for i, v := range x {
-		e := expNeg(v - maxv)
-		x[i] = e
-		sum += float64(e)
-	}
-	inv := float32(1 / sum)
-	for i := range x {
-		x[i] *= inv
-	}
-}
-
-// expNeg returns e^x rounded to float32 for x ≤ 0 (softmax arguments, x −
-// max). The range reduction e^x = 2^n · e^r with |r| ≤ ln2/2 runs in
-// float64 and a degree-7 Taylor polynomial (truncation below 3e-9
-// relative) gives e^r, so the float32 result is the correctly rounded
-// value except within 3e-9 of a rounding boundary. NaN gives NaN, +x and
-// large x are handled by math.Exp.
-func expNeg(x float32) float32 {
-	if !(x <= 0) || x < -104 { // NaN or positive; or below the smallest subnormal (e^-103.98)
-		if x < -104 {
-			return 0
-		}
-		return float32(math.Exp(float64(x)))
-	}
-	const (
-		log2e = 1.4426950408889634
-		ln2hi = 6.93147180369123816490e-01
-		ln2lo = 1.90821492927058770002e-10
-	)
-	v := float64(x)
-	n := math.Floor(v*log2e + 0.5)
-	r := (v - n*ln2hi) - n*ln2lo
-	p := 1 + r*(1+r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720+r*(1.0/5040)))))))
-	// 2^n with n in [-150, 0]: a normal float64.
-	return float32(p * math.Float64frombits(uint64(int64(n)+1023)<<52))
-}
-
 // RopeAngles fills cs with the cos/sin pairs for position pos: cs[2j] =
 // cos θ_j, cs[2j+1] = sin θ_j, θ_j = freqScale · pos · base^(−2j/nRot),
 // the power computed iteratively in float32 as ggml_rope_cache_init (spec

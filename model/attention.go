@@ -7,20 +7,24 @@ import (
 	"github.com/bitnet-go/bitnet/kvcache"
 )
 
-// batchAttentionJob computes the attention output of (row, head group)
-// items of a step (spec §3.1 step 2.5, §3.5): for query head h of row t at
-// position p of its sequence, with KV head g = h / KVMul,
+// batchAttentionJob computes the attention output of (query block, head
+// group) items of a step (spec §3.1 step 2.5, §3.5): for query head h of
+// row t at position p of its sequence, with KV head g = h / KVMul,
 //
 //	s_j = q_h · k_{g,j} / √headDim     for every cached position j ≤ p
 //	o_h = Σ_j softmax(s)_j · v_{g,j}
 //
 // reading the sequence's keys and values block by block from its pool.
-// An item is `group` consecutive query heads of one KV head (all KVMul of
-// them for prefill, so each f16 key and value is converted once for the
-// group; one head for a single decoded row, which spreads the work over
-// more items). Scores come from kernels.MatMulF16 and value sums from
-// kernels.AxpyF16Heads, whose outputs do not depend on the grouping, so
-// prefill and decoding give the same bits.
+//
+// A query block is up to s.qbRows consecutive rows of one sequence (a
+// prompt's rows; a decoded token is a block of one row), and an item is
+// `group` consecutive query heads of one KV head (all KVMul of them, so
+// that every key and value block is converted once for all the rows and
+// heads of the block; one head for a lone decoded row, which spreads the
+// work over more items). Scores come from kernels.MatMulF16, the scaled
+// softmax from kernels.SoftmaxScale and the value sums from
+// kernels.WeightedSumF16, whose outputs do not depend on the blocking, so
+// a prompt and the same tokens decoded one by one give the same bits.
 type batchAttentionJob struct {
 	s     *State
 	c     *Config
@@ -32,70 +36,101 @@ func (j *batchAttentionJob) Run(lo, hi, worker int) {
 	s, c, G := j.s, j.c, j.group
 	hd, qDim := c.HeadDim, c.QDim
 	scale := float32(1 / math.Sqrt(float64(hd)))
-	per := c.NHeads / G // items per row
+	per := c.NHeads / G // items per block
+	nb := s.nqb
+	attLen := s.qbRows * c.KVMul * s.SeqLen
+	att := s.att[worker*attLen : (worker+1)*attLen]
 	for i := lo; i < hi; i++ {
-		t, h0 := i/per, i%per*G
-		seq, pos := s.rowSeq[t], s.rowPos[t]
+		// Later blocks attend to more keys: hand them out first so
+		// that the pool's last chunks are the short ones.
+		b := nb - 1 - i/per
+		h0 := i % per * G
+		t0, t1 := s.qb[b], s.qb[b+1]
 		g := h0 / c.KVMul // GQA: contiguous groups of query heads share a KV head
-		q := s.q[t*qDim+h0*hd : t*qDim+(h0+G)*hd]
-		att := s.att[worker*c.KVMul*s.SeqLen : (worker+1)*c.KVMul*s.SeqLen]
-		o := s.xb[t*qDim+h0*hd : t*qDim+(h0+G)*hd]
-		attendHeads(seq, j.l, g, hd, G, q, att, s.SeqLen, pos+1, o, scale)
+		q := s.q[t0*qDim+h0*hd:]
+		o := s.xb[t0*qDim+h0*hd:]
+		attendBlock(s.rowSeq[t0], j.l, g, hd, G, q, qDim, t1-t0, s.rowPos[t0], att, s.SeqLen, o, scale)
 	}
 }
 
-// attendHeads computes the outputs o (G heads, hd apart) of the G query
-// heads q (hd apart) sharing KV head g over positions 0..n−1 of seq. att
-// holds each head's scores, ldAtt apart.
-func attendHeads(seq *kvcache.Seq, l, g, hd, G int, q, att []float32, ldAtt, n int, o []float32, scale float32) {
+// queryBlocks splits the T rows of a step into blocks of at most s.qbRows
+// consecutive rows of one sequence (rows of a sequence are adjacent, at
+// consecutive positions): s.qb[b] is the first row of block b, s.qb[s.nqb]
+// = T.
+func (s *State) queryBlocks(T int) {
+	n := 0
+	for t := 0; t < T; {
+		s.qb[n] = t
+		n++
+		u := t + 1
+		for u < T && u-t < s.qbRows && s.rowSeq[u] == s.rowSeq[t] {
+			u++
+		}
+		t = u
+	}
+	s.qb[n] = T
+	s.nqb = n
+}
+
+// attendBlock computes the outputs o of the G query heads sharing KV head
+// g for R consecutive rows of seq at positions pos0..pos0+R−1: row r's
+// head h reads q[r·ldq + h·hd:] and writes o[r·ldq + h·hd:], attending to
+// positions 0..pos0+r. att holds the scores of row r, head h at
+// att[(r·G+h)·ldAtt:].
+func attendBlock(seq *kvcache.Seq, l, g, hd, G int, q []float32, ldq, R, pos0 int, att []float32, ldAtt int, o []float32, scale float32) {
 	pool := seq.Pool()
 	cfg := pool.Config()
 	bs, kvDim, kvh := cfg.BlockSize, cfg.KVDim(), cfg.KVHeads
 	blocks := seq.Blocks()
-	for bi := 0; bi*bs < n; bi++ {
-		rows := min(bs, n-bi*bs)
+	nmax := pos0 + R // keys seen by the last row
+	for bi := 0; bi*bs < nmax; bi++ {
+		keys := min(bs, nmax-bi*bs)
+		r0 := max(0, bi*bs-pos0) // first row that sees a key of this block
 		if cfg.Type == kvcache.F16 {
-			keys := pool.KeysF16(blocks[bi], l)
-			kernels.MatMulF16(att[bi*bs:], ldAtt, keys[g*hd:], kvDim, rows, hd, q, hd, G)
+			k := pool.KeysF16(blocks[bi], l)[g*hd:]
 			for h := range G {
-				sc := att[h*ldAtt+bi*bs : h*ldAtt+bi*bs+rows]
-				for r := range sc {
-					sc[r] *= scale
-				}
+				// Rows see different numbers of these keys; the scores
+				// past a row's position are computed and never read.
+				kernels.MatMulF16(att[(r0*G+h)*ldAtt+bi*bs:], G*ldAtt, k, kvDim, keys, hd, q[r0*ldq+h*hd:], ldq, R-r0)
 			}
-		} else {
-			keys, ks := pool.KeysQ8(blocks[bi], l)
+			continue
+		}
+		k, ks := pool.KeysQ8(blocks[bi], l)
+		for r := r0; r < R; r++ {
+			nk := min(keys, pos0+r+1-bi*bs)
 			for h := range G {
-				sc := att[h*ldAtt+bi*bs : h*ldAtt+bi*bs+rows]
-				qh := q[h*hd : (h+1)*hd]
-				for r := range sc {
-					sc[r] = dotF32I8(qh, keys[r*kvDim+g*hd:r*kvDim+(g+1)*hd]) * ks[r*kvh+g] * scale
+				sc := att[(r*G+h)*ldAtt+bi*bs : (r*G+h)*ldAtt+bi*bs+nk]
+				qh := q[r*ldq+h*hd : r*ldq+(h+1)*hd]
+				for j := range sc {
+					sc[j] = dotF32I8(qh, k[j*kvDim+g*hd:j*kvDim+(g+1)*hd]) * ks[j*kvh+g]
 				}
 			}
 		}
 	}
-	for h := range G {
-		kernels.Softmax(att[h*ldAtt : h*ldAtt+n])
+	for r := range R {
+		clear(o[r*ldq : r*ldq+G*hd])
+		for h := range G {
+			kernels.SoftmaxScale(att[(r*G+h)*ldAtt:(r*G+h)*ldAtt+pos0+r+1], scale)
+		}
 	}
-	clear(o)
-	var a [64]float32 // one weight per head of the group (KVMul ≤ 64, checked at load)
-	for bi := 0; bi*bs < n; bi++ {
-		rows := min(bs, n-bi*bs)
+	for bi := 0; bi*bs < nmax; bi++ {
+		r0 := max(0, bi*bs-pos0)
 		if cfg.Type == kvcache.F16 {
-			vals := pool.ValuesF16(blocks[bi], l)
-			for r := range rows {
-				for h := range G {
-					a[h] = att[h*ldAtt+bi*bs+r]
-				}
-				kernels.AxpyF16Heads(o, hd, a[:G], vals[r*kvDim+g*hd:r*kvDim+(g+1)*hd])
+			v := pool.ValuesF16(blocks[bi], l)[g*hd:]
+			for r := r0; r < R; r++ {
+				nk := min(bs, pos0+r+1-bi*bs)
+				kernels.WeightedSumF16(o[r*ldq:], hd, hd, att[r*G*ldAtt+bi*bs:], ldAtt, G, v, kvDim, nk)
 			}
-		} else {
-			vals, vs := pool.ValuesQ8(blocks[bi], l)
+			continue
+		}
+		v, vs := pool.ValuesQ8(blocks[bi], l)
+		for r := r0; r < R; r++ {
+			nk := min(bs, pos0+r+1-bi*bs)
 			for h := range G {
-				oh := o[h*hd : (h+1)*hd]
-				for r := range rows {
-					w := att[h*ldAtt+bi*bs+r]
-					axpyI8(oh, w*vs[r*kvh+g], vals[r*kvDim+g*hd:r*kvDim+(g+1)*hd])
+				oh := o[r*ldq+h*hd : r*ldq+(h+1)*hd]
+				p := att[(r*G+h)*ldAtt+bi*bs:]
+				for j := range nk {
+					axpyI8(oh, p[j]*vs[j*kvh+g], v[j*kvDim+g*hd:j*kvDim+(g+1)*hd])
 				}
 			}
 		}

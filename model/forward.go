@@ -145,7 +145,9 @@ func (m *Model) step(s *State, tokens []int32, nOut int) {
 	}
 	m.trace(s, -1, T)
 
-	// RoPE angles depend only on the position: compute them once per step.
+	// RoPE angles depend only on the position, the attention's query
+	// blocks only on the rows: compute them once per step.
+	s.queryBlocks(T)
 	for t := range T {
 		kernels.RopeAngles(s.rope[t*c.NRot:(t+1)*c.NRot], s.rowPos[t], c.RopeBase, c.NRot, 1/c.RopeScale, w.RopeFreqs)
 	}
@@ -180,15 +182,15 @@ func (m *Model) attention(s *State, l, T int) {
 	m.linears(s, s.xb, T, &L.Q, s.q, &L.K, s.kb, &L.V, s.vb)
 	m.rowOp(s, T, rowJob{op: opRopeStore, l: l})
 
-	// Prefill rows take a KV head's query heads together (each key and
-	// value converted once for them); a lone decoded row takes one head
-	// per item so that the work spreads over the pool.
+	// Query blocks take a KV head's query heads together (each key and
+	// value block converted once for them); a lone decoded row takes one
+	// head per item so that the work spreads over the pool.
 	group := c.KVMul
 	if T == 1 || s.rowSeq[0].Pool().Config().Type != kvcache.F16 {
 		group = 1
 	}
 	s.battn = batchAttentionJob{s: s, c: c, l: l, group: group}
-	m.pool.Do(T*c.NHeads/group, 1, &s.battn)
+	m.pool.Do(s.nqb*c.NHeads/group, 1, &s.battn)
 
 	if L.AttnSubNorm != nil {
 		m.rowOp(s, T, rowJob{op: opNorm, dst: s.xb, src: s.xb, w: L.AttnSubNorm, n: c.QDim})

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -81,6 +82,9 @@ func TestPrefillEqualsDecode(t *testing.T) {
 		models[typ] = loadShared(t, "models/kjv-tiny/kjv-tiny-"+typ+".gguf")
 	}
 	models["silu-rand"] = loadShared(t, "crossval/silu-rand-i2_s/model.gguf")
+	// 42 tokens: three 16-row query blocks in one step, key blocks of 16
+	// that start inside a block when the prompt comes in pieces.
+	prompt := slices.Concat(kjvPrompt, kjvPrompt, kjvPrompt)
 	for name, m := range models {
 		t.Run(name, func(t *testing.T) {
 			V := m.Config.VocabSize
@@ -88,20 +92,20 @@ func TestPrefillEqualsDecode(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			all, err := m.Forward(batch, kjvPrompt, true)
+			all, err := m.Forward(batch, prompt, true)
 			if err != nil {
 				t.Fatal(err)
 			}
 			all = append([]float32(nil), all...)
-			// Also a mixed split: 5 tokens, then single tokens.
-			for _, split := range []int{1, 5} {
+			// The first steps take these many tokens, the rest come one by one.
+			for _, split := range [][]int{{1}, {5}, {5, 37}, {19, 3, 17}} {
 				st, _ := m.NewState(64, 64)
-				for i := 0; i < len(kjvPrompt); {
+				for i, step := 0, 0; i < len(prompt); step++ {
 					n := 1
-					if i == 0 {
-						n = split
+					if step < len(split) {
+						n = split[step]
 					}
-					got, err := m.Forward(st, kjvPrompt[i:i+n], true)
+					got, err := m.Forward(st, prompt[i:i+n], true)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -110,14 +114,14 @@ func TestPrefillEqualsDecode(t *testing.T) {
 						want := all[(i+j)*V : (i+j+1)*V]
 						for k := range row {
 							if row[k] != want[k] {
-								t.Fatalf("split %d: position %d logit %d: step-by-step %v, whole prompt %v", split, i+j, k, row[k], want[k])
+								t.Fatalf("split %v: position %d logit %d: in pieces %v, whole prompt %v", split, i+j, k, row[k], want[k])
 							}
 						}
 					}
 					i += n
 				}
-				if st.Pos != len(kjvPrompt) {
-					t.Errorf("Pos = %d, want %d", st.Pos, len(kjvPrompt))
+				if st.Pos != len(prompt) {
+					t.Errorf("Pos = %d, want %d", st.Pos, len(prompt))
 				}
 			}
 		})

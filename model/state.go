@@ -22,6 +22,9 @@ type State struct {
 	rowPos []int          // (MaxBatch) position of each row
 	rowOut []int          // (MaxBatch) rows whose logits the step returns
 	battn  batchAttentionJob
+	qb     []int // (MaxBatch+1) first row of each query block of the step, then T
+	nqb    int   // query blocks of the step
+	qbRows int   // most rows per query block
 	headq  headQ8Job
 	headA  []byte    // (MaxBatch, Dim) offset int8 activations of the q8 head
 	headS  []float32 // (MaxBatch) their scales
@@ -39,7 +42,7 @@ type State struct {
 	iacc   []int32   // (threads, MaxBatch·i2sRowBlock) integer dot products
 	xd     []float32 // (MaxBatch, maxK/256) per-block scales (Q8_K, TQ types)
 	rope   []float32 // (MaxBatch, NRot) cos/sin pairs per position
-	att    []float32 // (threads, KVMul, SeqLen) attention scores per worker
+	att    []float32 // (threads, qbRows, KVMul, SeqLen) attention scores per worker
 	rowTmp []float32 // (threads, maxK) dequantized head rows, TQ block scales
 	logits []float32 // (MaxBatch, VocabSize)
 
@@ -90,6 +93,9 @@ func (m *Model) NewStateOpts(o StateOptions) (*State, error) {
 	maxBatch = max(1, min(maxBatch, seqLen))
 	maxK := max(c.Dim, c.QDim, c.HiddenDim)
 	threads := m.pool.Threads()
+	// Query blocks of up to 16 rows share each key and value block; their
+	// scores take at most 1 MiB per worker (one row per block at least).
+	qbRows := max(1, min(16, maxBatch, (1<<18)/(c.KVMul*seqLen)))
 	s := &State{
 		SeqLen:   seqLen,
 		MaxBatch: maxBatch,
@@ -108,7 +114,9 @@ func (m *Model) NewStateOpts(o StateOptions) (*State, error) {
 		iacc:     make([]int32, threads*maxBatch*i2sRowBlock),
 		xd:       make([]float32, maxBatch*(maxK/256+1)),
 		rope:     make([]float32, maxBatch*c.NRot),
-		att:      make([]float32, threads*c.KVMul*seqLen),
+		att:      make([]float32, threads*qbRows*c.KVMul*seqLen),
+		qb:       make([]int, maxBatch+1),
+		qbRows:   qbRows,
 		rowTmp:   make([]float32, threads*maxK),
 		logits:   make([]float32, maxBatch*c.VocabSize),
 	}

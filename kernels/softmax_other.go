@@ -1,0 +1,5 @@
+//go:build !amd64 || noasm
+
+package kernels
+
+func softmaxScale(x []float32, scale float32) { softmaxScaleGeneric(x, scale) }
