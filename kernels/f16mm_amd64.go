@@ -8,6 +8,12 @@ package kernels
 //go:noescape
 func f16Tile4x4(w *uint16, ldw int, x *float32, ldx int, n int, out *[16]float32)
 
+// f16Tile4x4S is f16Tile4x4 storing out[t·ldo+r] itself (the same bits),
+// for n == K: no tail to add.
+//
+//go:noescape
+func f16Tile4x4S(w *uint16, ldw int, x *float32, ldx int, n int, out *float32, ldo int)
+
 // f16Tile4x1: out[r] = 16-lane sum of w[r·ldw:]·x over n elements.
 //
 //go:noescape
@@ -66,6 +72,10 @@ func matMulF16(out []float32, ldo int, w []uint16, ldw, rows, K int, x []float32
 		for ; t+tt <= T; t += tt {
 			r := r0
 			for ; r+tr <= r1; r += tr {
+				if vnni && n == K {
+					f16Tile4x4S(&w[r*ldw], ldw, &x[t*ldx], ldx, n, &out[t*ldo+r], ldo)
+					continue
+				}
 				var acc [16]float32 // acc[tt·i+j]: row r+i, token t+j
 				if vnni {
 					f16Tile4x4(&w[r*ldw], ldw, &x[t*ldx], ldx, n, &acc)

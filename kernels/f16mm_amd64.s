@@ -114,6 +114,145 @@ t44:
 	VZEROUPPER
 	RET
 
+// func f16Tile4x4S(w *uint16, ldw int, x *float32, ldx int, n int, out *float32, ldo int)
+//
+//	out[t·ldo+r] = Σ_{k<n} w[r·ldw+k]·x[t·ldx+k]   (r, t < 4; n % 16 == 0, n > 0)
+//
+// f16Tile4x4 with the sixteen 16-lane sums reduced together and stored in
+// place: the same tree as LANES16 (lane l + l+8, + l+4, then (0+2)+(1+3))
+// run on pairs of accumulators with 128-bit and in-lane shuffles, so the
+// bits are those of f16Tile4x4 in a third of the instructions. Z(4r+t)
+// holds row r, token t; the reduction leaves token t's four rows in
+// 128-bit block t of Z0.
+TEXT ·f16Tile4x4S(SB), NOSPLIT, $0-56
+	MOVQ w+0(FP), SI
+	MOVQ ldw+8(FP), AX
+	SHLQ $1, AX
+	LEAQ (SI)(AX*1), R9
+	LEAQ (R9)(AX*1), R10
+	LEAQ (R10)(AX*1), R11
+	MOVQ x+16(FP), DI
+	MOVQ ldx+24(FP), AX
+	SHLQ $2, AX
+	LEAQ (DI)(AX*1), R12
+	LEAQ (R12)(AX*1), R13
+	LEAQ (R13)(AX*1), R14
+	MOVQ n+32(FP), CX
+
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
+	VXORPS Z12, Z12, Z12
+	VXORPS Z13, Z13, Z13
+	VXORPS Z14, Z14, Z14
+	VXORPS Z15, Z15, Z15
+
+t44s:
+	VCVTPH2PS   (SI), Z16
+	VCVTPH2PS   (R9), Z17
+	VCVTPH2PS   (R10), Z18
+	VCVTPH2PS   (R11), Z19
+	VMOVUPS     (DI), Z20
+	VMOVUPS     (R12), Z21
+	VMOVUPS     (R13), Z22
+	VMOVUPS     (R14), Z23
+	VFMADD231PS Z20, Z16, Z0
+	VFMADD231PS Z21, Z16, Z1
+	VFMADD231PS Z22, Z16, Z2
+	VFMADD231PS Z23, Z16, Z3
+	VFMADD231PS Z20, Z17, Z4
+	VFMADD231PS Z21, Z17, Z5
+	VFMADD231PS Z22, Z17, Z6
+	VFMADD231PS Z23, Z17, Z7
+	VFMADD231PS Z20, Z18, Z8
+	VFMADD231PS Z21, Z18, Z9
+	VFMADD231PS Z22, Z18, Z10
+	VFMADD231PS Z23, Z18, Z11
+	VFMADD231PS Z20, Z19, Z12
+	VFMADD231PS Z21, Z19, Z13
+	VFMADD231PS Z22, Z19, Z14
+	VFMADD231PS Z23, Z19, Z15
+	ADDQ        $32, SI
+	ADDQ        $32, R9
+	ADDQ        $32, R10
+	ADDQ        $32, R11
+	ADDQ        $64, DI
+	ADDQ        $64, R12
+	ADDQ        $64, R13
+	ADDQ        $64, R14
+	SUBQ        $16, CX
+	JNZ         t44s
+
+	VSHUFF64X2 $0x44, Z1, Z0, Z16
+	VSHUFF64X2 $0xEE, Z1, Z0, Z17
+	VADDPS     Z17, Z16, Z0
+	VSHUFF64X2 $0x44, Z3, Z2, Z16
+	VSHUFF64X2 $0xEE, Z3, Z2, Z17
+	VADDPS     Z17, Z16, Z2
+	VSHUFF32X4 $0x88, Z2, Z0, Z16
+	VSHUFF32X4 $0xDD, Z2, Z0, Z17
+	VADDPS     Z17, Z16, Z0
+	VSHUFF64X2 $0x44, Z5, Z4, Z16
+	VSHUFF64X2 $0xEE, Z5, Z4, Z17
+	VADDPS     Z17, Z16, Z4
+	VSHUFF64X2 $0x44, Z7, Z6, Z16
+	VSHUFF64X2 $0xEE, Z7, Z6, Z17
+	VADDPS     Z17, Z16, Z6
+	VSHUFF32X4 $0x88, Z6, Z4, Z16
+	VSHUFF32X4 $0xDD, Z6, Z4, Z17
+	VADDPS     Z17, Z16, Z4
+	VSHUFF64X2 $0x44, Z9, Z8, Z16
+	VSHUFF64X2 $0xEE, Z9, Z8, Z17
+	VADDPS     Z17, Z16, Z8
+	VSHUFF64X2 $0x44, Z11, Z10, Z16
+	VSHUFF64X2 $0xEE, Z11, Z10, Z17
+	VADDPS     Z17, Z16, Z10
+	VSHUFF32X4 $0x88, Z10, Z8, Z16
+	VSHUFF32X4 $0xDD, Z10, Z8, Z17
+	VADDPS     Z17, Z16, Z8
+	VSHUFF64X2 $0x44, Z13, Z12, Z16
+	VSHUFF64X2 $0xEE, Z13, Z12, Z17
+	VADDPS     Z17, Z16, Z12
+	VSHUFF64X2 $0x44, Z15, Z14, Z16
+	VSHUFF64X2 $0xEE, Z15, Z14, Z17
+	VADDPS     Z17, Z16, Z14
+	VSHUFF32X4 $0x88, Z14, Z12, Z16
+	VSHUFF32X4 $0xDD, Z14, Z12, Z17
+	VADDPS     Z17, Z16, Z12
+	VSHUFPS $0x44, Z4, Z0, Z16
+	VSHUFPS $0xEE, Z4, Z0, Z17
+	VADDPS  Z17, Z16, Z0
+	VSHUFPS $0x44, Z12, Z8, Z16
+	VSHUFPS $0xEE, Z12, Z8, Z17
+	VADDPS  Z17, Z16, Z8
+	VSHUFPS $0x88, Z8, Z0, Z16
+	VSHUFPS $0xDD, Z8, Z0, Z17
+	VADDPS  Z17, Z16, Z0
+	MOVQ          out+40(FP), AX
+	MOVQ          ldo+48(FP), BX
+	SHLQ          $2, BX
+	VMOVUPS       X0, (AX)
+	ADDQ          BX, AX
+	VEXTRACTF32X4 $1, Z0, X1
+	VMOVUPS       X1, (AX)
+	ADDQ          BX, AX
+	VEXTRACTF32X4 $2, Z0, X1
+	VMOVUPS       X1, (AX)
+	ADDQ          BX, AX
+	VEXTRACTF32X4 $3, Z0, X1
+	VMOVUPS       X1, (AX)
+	VZEROUPPER
+	RET
+
 // func f16Tile4x1(w *uint16, ldw int, x *float32, n int, out *[4]float32)
 //
 //	out[r] = Σ_{k<n} w[r·ldw+k]·x[k]   (r < 4; n % 16 == 0, n > 0)
