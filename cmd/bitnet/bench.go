@@ -12,6 +12,7 @@ import (
 
 	"github.com/bitnet-go/bitnet/gpu/cuda"
 	"github.com/bitnet-go/bitnet/kernels"
+	"github.com/bitnet-go/bitnet/kvcache"
 	"github.com/bitnet-go/bitnet/model"
 )
 
@@ -26,6 +27,8 @@ type benchResult struct {
 	Kernels      string  `json:"kernels"`
 	Threads      int     `json:"threads"`
 	Head         string  `json:"head"`
+	KVType       string  `json:"kv_type"`
+	Depth        int     `json:"depth"`
 	PromptTokens int     `json:"prompt_tokens"`
 	GenTokens    int     `json:"gen_tokens"`
 	Reps         int     `json:"reps"`
@@ -52,7 +55,9 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	device := fs.String("device", "cpu", deviceUsage+" (bench defaults to cpu)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed runs to `file` (go tool pprof)")
 	ubatch := fs.Int("ub", 512, "most prompt tokens per forward step (llama-bench's -ub); longer prompts run in steps")
-	ctxLen := fs.Int("ctx", 0, "context length of the state (default: p+n; peak RSS depends on it)")
+	ctxLen := fs.Int("ctx", 0, "context length of the state (default: d+max(p, n); peak RSS depends on it)")
+	depth := fs.Int("d", 0, "context depth: tokens processed (untimed) before each test, like llama-bench's -d")
+	kvType := fs.String("kv-type", "f16", "KV cache element type: f16 or q8 (CPU only)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -66,6 +71,13 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	if *threads < 1 || *reps < 1 {
 		return usagef("-t and -r must be at least 1")
 	}
+	if *depth < 0 {
+		return usagef("-d %d: want a non-negative depth", *depth)
+	}
+	kt, err := kvcache.ParseType(*kvType)
+	if err != nil {
+		return usagef("--kv-type %q: want f16 or q8", *kvType)
+	}
 	l, err := mf.load("", false)
 	if err != nil {
 		return err
@@ -74,10 +86,10 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	cfg := l.model.Config
 	seqLen := *ctxLen
 	if seqLen == 0 {
-		seqLen = max(*p+*n, 1)
+		seqLen = *depth + max(*p, *n)
 	}
-	if seqLen > cfg.SeqLen || seqLen < *p || seqLen < *n {
-		return usagef("context %d: want max(p, n) <= ctx <= %d", seqLen, cfg.SeqLen)
+	if seqLen > cfg.SeqLen || seqLen < *depth+*p || seqLen < *depth+*n {
+		return usagef("context %d: want d+max(p, n) = %d <= ctx <= %d", seqLen, *depth+max(*p, *n), cfg.SeqLen)
 	}
 	if *ubatch < 1 {
 		return usagef("-ub %d: want at least 1", *ubatch)
@@ -92,6 +104,9 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	var reset func()
 	deviceName := "cpu"
 	if backend.Kind == "cuda" {
+		if kt != kvcache.F16 {
+			return usagef("--kv-type %s: the GPU KV cache is f16", kt)
+		}
 		g, err := cuda.NewModel(backend.Driver, l.model, cuda.Options{Device: backend.Device})
 		if err != nil {
 			return err
@@ -105,7 +120,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		reset = gst.Reset
 		deviceName = backend.String()
 	} else {
-		st, err := l.model.NewState(seqLen, min(max(*p, 1), *ubatch))
+		st, err := l.model.NewStateOpts(model.StateOptions{SeqLen: seqLen, MaxBatch: min(max(*p, *depth, 1), *ubatch), KVType: kt})
 		if err != nil {
 			return err
 		}
@@ -113,23 +128,35 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		reset = st.Reset
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
-	tokens := make([]int32, max(*p, *n))
+	tokens := make([]int32, *depth+max(*p, *n))
 	for i := range tokens {
 		tokens[i] = int32(rng.IntN(cfg.VocabSize))
 	}
-	pp := func() (float64, error) {
+	// start resets the state and fills the first d positions.
+	start := func() error {
 		reset()
+		if *depth == 0 {
+			return nil
+		}
+		return forward(tokens[:*depth])
+	}
+	pp := func() (float64, error) {
+		if err := start(); err != nil {
+			return 0, err
+		}
 		t0 := time.Now()
-		if err := forward(tokens[:*p]); err != nil {
+		if err := forward(tokens[*depth : *depth+*p]); err != nil {
 			return 0, err
 		}
 		return float64(*p) / time.Since(t0).Seconds(), nil
 	}
 	tg := func() (float64, error) {
-		reset()
+		if err := start(); err != nil {
+			return 0, err
+		}
 		t0 := time.Now()
 		for i := range *n {
-			if err := forward(tokens[i : i+1]); err != nil {
+			if err := forward(tokens[*depth+i : *depth+i+1]); err != nil {
 				return 0, err
 			}
 		}
@@ -169,7 +196,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	}
 	res := benchResult{
 		Model: l.file.Name, Device: deviceName, Kernels: kernels.Active(), Threads: l.model.Threads(), Head: *mf.head,
-		PromptTokens: *p, GenTokens: *n, Reps: *reps, PeakRSSBytes: peakRSS(),
+		KVType: kt.String(), Depth: *depth, PromptTokens: *p, GenTokens: *n, Reps: *reps, PeakRSSBytes: peakRSS(),
 	}
 	res.PromptTokS, res.PromptTokSSD = meanSD(ppS)
 	res.GenTokS, res.GenTokSSD = meanSD(tgS)
@@ -186,14 +213,18 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 }
 
 func printBench(w io.Writer, r benchResult, cfg *model.Config) {
-	fmt.Fprintf(w, "model: %s (%d layers, dim %d, vocab %d)  device: %s  kernels: %s  head: %s  threads: %d  reps: %d\n",
-		r.Model, cfg.NLayers, cfg.Dim, cfg.VocabSize, r.Device, r.Kernels, r.Head, r.Threads, r.Reps)
-	fmt.Fprintf(w, "| test   |            t/s |\n|--------|----------------|\n")
+	fmt.Fprintf(w, "model: %s (%d layers, dim %d, vocab %d)  device: %s  kernels: %s  head: %s  kv: %s  threads: %d  reps: %d\n",
+		r.Model, cfg.NLayers, cfg.Dim, cfg.VocabSize, r.Device, r.Kernels, r.Head, r.KVType, r.Threads, r.Reps)
+	at := ""
+	if r.Depth > 0 {
+		at = fmt.Sprintf(" @ d%d", r.Depth) // llama-bench's notation
+	}
+	fmt.Fprintf(w, "| %-16s | %17s |\n|------------------|-------------------|\n", "test", "t/s")
 	if r.PromptTokens > 0 {
-		fmt.Fprintf(w, "| pp%-4d | %7.2f ± %5.2f |\n", r.PromptTokens, r.PromptTokS, r.PromptTokSSD)
+		fmt.Fprintf(w, "| %-16s | %9.2f ± %5.2f |\n", fmt.Sprintf("pp%d%s", r.PromptTokens, at), r.PromptTokS, r.PromptTokSSD)
 	}
 	if r.GenTokens > 0 {
-		fmt.Fprintf(w, "| tg%-4d | %7.2f ± %5.2f |\n", r.GenTokens, r.GenTokS, r.GenTokSSD)
+		fmt.Fprintf(w, "| %-16s | %9.2f ± %5.2f |\n", fmt.Sprintf("tg%d%s", r.GenTokens, at), r.GenTokS, r.GenTokSSD)
 	}
 	fmt.Fprintf(w, "peak RSS: %.1f MiB", float64(r.PeakRSSBytes)/(1<<20))
 	if r.FileBytes > 0 {

@@ -80,6 +80,25 @@ func TestSynthTinyRunsAndBenches(t *testing.T) {
 	if code := Main([]string{"bench", "-m", path, "--kernels", "nonsense"}, &out, &errb); code != exitUsage {
 		t.Fatalf("bench --kernels nonsense: exit %d", code)
 	}
+	// A depth and the q8 cache: both reported, the tests run after d tokens.
+	out.Reset()
+	if code := Main([]string{"bench", "-m", path, "-p", "8", "-n", "4", "-d", "20", "-r", "1", "--kv-type", "q8", "--json"}, &out, &errb); code != 0 {
+		t.Fatalf("bench -d 20 --kv-type q8: exit %d: %s", code, errb.String())
+	}
+	r = nil
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil || r["kv_type"] != "q8" || r["depth"].(float64) != 20 || r["gen_tok_s"].(float64) <= 0 {
+		t.Fatalf("bench -d 20 --kv-type q8 --json: %v %s", err, out.String())
+	}
+	out.Reset()
+	if code := Main([]string{"bench", "-m", path, "-p", "8", "-n", "4", "-d", "3", "-r", "1"}, &out, &errb); code != 0 || !bytes.Contains(out.Bytes(), []byte("tg4 @ d3")) {
+		t.Fatalf("bench -d 3: exit %d: %s %s", code, out.String(), errb.String())
+	}
+	for _, bad := range [][]string{{"--kv-type", "q4"}, {"-d", "-1"}, {"-d", "30", "-p", "8", "--ctx", "32"}} {
+		errb.Reset()
+		if code := Main(append([]string{"bench", "-m", path}, bad...), &out, &errb); code != exitUsage {
+			t.Fatalf("bench %v: exit %d, want usage error (%s)", bad, code, errb.String())
+		}
+	}
 	if code := Main([]string{"synth", "--preset", "3b", "--type", "tq2_0", "-o", filepath.Join(dir, "x")}, &out, &errb); code != exitUsage {
 		t.Fatalf("synth 3b tq2_0: exit %d, want usage error", code)
 	}
