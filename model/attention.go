@@ -23,8 +23,9 @@ import (
 // heads of the block; one head for a lone decoded row, which spreads the
 // work over more items). Scores come from kernels.MatMulF16, the scaled
 // softmax from kernels.SoftmaxScale and the value sums from
-// kernels.WeightedSumF16, whose outputs do not depend on the blocking, so
-// a prompt and the same tokens decoded one by one give the same bits.
+// kernels.WeightedSumF16 (kernels.ScoresI8 and kernels.WeightedSumI8 for
+// a q8 cache), whose outputs do not depend on the blocking, so a prompt
+// and the same tokens decoded one by one give the same bits.
 type batchAttentionJob struct {
 	s     *State
 	c     *Config
@@ -95,14 +96,28 @@ func attendBlock(seq *kvcache.Seq, l, g, hd, G int, q []float32, ldq, R, pos0 in
 			}
 			continue
 		}
+		// q8: the int8 dot products (kernels.ScoresI8, whose outputs do
+		// not depend on the blocking either), each times its key's scale.
 		k, ks := pool.KeysQ8(blocks[bi], l)
+		k = k[g*hd:]
+		if R-r0 >= G {
+			// A head at a time, the rows as the tokens.
+			for h := range G {
+				kernels.ScoresI8(att[(r0*G+h)*ldAtt+bi*bs:], G*ldAtt, k, kvDim, keys, hd, q[r0*ldq+h*hd:], ldq, R-r0)
+			}
+		} else {
+			// Decoded rows: a row at a time, its G heads as the tokens.
+			for r := r0; r < R; r++ {
+				nk := min(keys, pos0+r+1-bi*bs)
+				kernels.ScoresI8(att[r*G*ldAtt+bi*bs:], ldAtt, k, kvDim, nk, hd, q[r*ldq:], hd, G)
+			}
+		}
 		for r := r0; r < R; r++ {
 			nk := min(keys, pos0+r+1-bi*bs)
 			for h := range G {
 				sc := att[(r*G+h)*ldAtt+bi*bs : (r*G+h)*ldAtt+bi*bs+nk]
-				qh := q[r*ldq+h*hd : r*ldq+(h+1)*hd]
 				for j := range sc {
-					sc[j] = dotF32I8(qh, k[j*kvDim+g*hd:j*kvDim+(g+1)*hd]) * ks[j*kvh+g]
+					sc[j] *= ks[j*kvh+g]
 				}
 			}
 		}
@@ -123,39 +138,12 @@ func attendBlock(seq *kvcache.Seq, l, g, hd, G int, q []float32, ldq, R, pos0 in
 			}
 			continue
 		}
+		// q8: each probability times its value's scale weighs the int8
+		// values (kernels.WeightedSumI8).
 		v, vs := pool.ValuesQ8(blocks[bi], l)
 		for r := r0; r < R; r++ {
 			nk := min(bs, pos0+r+1-bi*bs)
-			for h := range G {
-				oh := o[r*ldq+h*hd : r*ldq+(h+1)*hd]
-				p := att[(r*G+h)*ldAtt+bi*bs:]
-				for j := range nk {
-					axpyI8(oh, p[j]*vs[j*kvh+g], v[j*kvDim+g*hd:j*kvDim+(g+1)*hd])
-				}
-			}
+			kernels.WeightedSumI8(o[r*ldq:], hd, hd, att[r*G*ldAtt+bi*bs:], ldAtt, G, v[g*hd:], kvDim, vs[g:], kvh, nk)
 		}
-	}
-}
-
-// dotF32I8 returns Σ a[i]·b[i] for an int8 vector b.
-func dotF32I8(a []float32, b []int8) float32 {
-	b = b[:len(a)]
-	var s0, s1 float32
-	i := 0
-	for ; i+2 <= len(a); i += 2 {
-		s0 += a[i] * float32(b[i])
-		s1 += a[i+1] * float32(b[i+1])
-	}
-	for ; i < len(a); i++ {
-		s0 += a[i] * float32(b[i])
-	}
-	return s0 + s1
-}
-
-// axpyI8 adds a·x[i] to y[i] for an int8 vector x.
-func axpyI8(y []float32, a float32, x []int8) {
-	x = x[:len(y)]
-	for i := range y {
-		y[i] += a * float32(x[i])
 	}
 }

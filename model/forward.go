@@ -186,7 +186,7 @@ func (m *Model) attention(s *State, l, T int) {
 	// value block converted once for them); a lone decoded row takes one
 	// head per item so that the work spreads over the pool.
 	group := c.KVMul
-	if T == 1 || s.rowSeq[0].Pool().Config().Type != kvcache.F16 {
+	if T == 1 {
 		group = 1
 	}
 	s.battn = batchAttentionJob{s: s, c: c, l: l, group: group}
