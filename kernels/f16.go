@@ -1,8 +1,6 @@
 package kernels
 
 import (
-	"fmt"
-
 	"github.com/bitnet-go/bitnet/quant"
 )
 
@@ -81,20 +79,6 @@ func AxpyF16(y []float32, a float32, x []uint16) {
 		panic("kernels: AxpyF16: len(x) < len(y)")
 	}
 	axpyF16(y, a, x[:len(y)])
-}
-
-// AxpyF16Heads adds a[j]·x[i] to y[j·ldy + i] for every j < len(a) and i <
-// len(x): AxpyF16 for several outputs sharing one f16 vector (the query
-// heads of a KV head summing its values), each output bit-identical to
-// AxpyF16(y[j·ldy:], a[j], x).
-func AxpyF16Heads(y []float32, ldy int, a []float32, x []uint16) {
-	if len(a) == 0 {
-		return
-	}
-	if ldy < len(x) || len(y) < (len(a)-1)*ldy+len(x) {
-		panic(fmt.Sprintf("kernels: AxpyF16Heads: y (len %d, ldy %d) too small for %d rows of %d", len(y), ldy, len(a), len(x)))
-	}
-	axpyF16Heads(y, ldy, a, x)
 }
 
 // ToF16 stores x rounded to binary16 into dst.

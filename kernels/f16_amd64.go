@@ -55,30 +55,3 @@ func axpyF16(y []float32, a float32, x []uint16) {
 		y[i] += float32(a * f16Table[x[i]]) // rounded product: never fused (GOAMD64=v3)
 	}
 }
-
-// axpy4F16AVX512: y[j·ldy+i] += a[j]·x[i] for j < 4, i < n (n a positive
-// multiple of 16), x converted once; bit-identical to four axpyF16AVX512.
-//
-//go:noescape
-func axpy4F16AVX512(y *float32, ldy int, a *[4]float32, x *uint16, n int)
-
-func axpyF16Heads(y []float32, ldy int, a []float32, x []uint16) {
-	n := len(x)
-	j := 0
-	if useVNNI && n >= 16 {
-		m := n &^ 15
-		for ; j+4 <= len(a); j += 4 {
-			yj := y[j*ldy : (j+3)*ldy+n]
-			axpy4F16AVX512(&yj[0], ldy, (*[4]float32)(a[j:j+4]), &x[0], m)
-			for t := range 4 {
-				yt := yj[t*ldy : t*ldy+n]
-				for i := m; i < n; i++ {
-					yt[i] += float32(a[j+t] * f16Table[x[i]])
-				}
-			}
-		}
-	}
-	for ; j < len(a); j++ {
-		axpyF16(y[j*ldy:j*ldy+n], a[j], x)
-	}
-}

@@ -98,37 +98,3 @@ func TestAxpyAndDotF32F16Equivalence(t *testing.T) {
 		}
 	})
 }
-
-// TestAxpyF16Heads: every output equals AxpyF16 on it alone, bit for bit.
-func TestAxpyF16Heads(t *testing.T) {
-	forEachImpl(t, func(t *testing.T) {
-		rng := rand.New(rand.NewPCG(31, 32))
-		for _, n := range []int{1, 15, 16, 17, 64, 128, 130} {
-			for _, heads := range []int{1, 2, 3, 4, 5, 8} {
-				ldy := n + rng.IntN(4)
-				x := make([]uint16, n)
-				for i := range x {
-					x[i] = F32ToF16(float32(rng.NormFloat64()))
-				}
-				a := make([]float32, heads)
-				for i := range a {
-					a[i] = float32(rng.Float64())
-				}
-				y := make([]float32, (heads-1)*ldy+n)
-				for i := range y {
-					y[i] = float32(rng.NormFloat64())
-				}
-				want := slices.Clone(y)
-				for j := range heads {
-					axpyF16Generic(want[j*ldy:j*ldy+n], a[j], x)
-				}
-				AxpyF16Heads(y, ldy, a, x)
-				for i := range y {
-					if math.Float32bits(y[i]) != math.Float32bits(want[i]) {
-						t.Fatalf("n=%d heads=%d: y[%d] = %v, want %v", n, heads, i, y[i], want[i])
-					}
-				}
-			}
-		}
-	})
-}

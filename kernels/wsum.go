@@ -9,7 +9,7 @@ import "fmt"
 //
 // The terms are added in order of k, each product rounded before its sum
 // as in AxpyF16, so every output is bit-identical to nk calls of AxpyF16
-// (or AxpyF16Heads) and to any other split of the rows or of the k range:
+// and to any other split of the rows or of the k range:
 // a prompt's rows and a decoded token get the same bits. The AVX-512
 // kernel keeps tiles of 4 rows × 64 columns in registers over all k.
 func WeightedSumF16(o []float32, ldo, n int, p []float32, ldp, nq int, v []uint16, ldv, nk int) {
@@ -41,6 +41,18 @@ func weightedSumF16Generic(o []float32, ldo, n int, p []float32, ldp, nq int, v 
 			for i, x := range vk {
 				oj[i] += float32(a * f16Table[x]) // rounded product: never fused
 			}
+		}
+	}
+}
+
+// weightedSumF16Axpy computes WeightedSumF16 with one AxpyF16 kernel call
+// per row and k (the same bits): the arm64 kernels and the columns past the
+// amd64 tiles.
+func weightedSumF16Axpy(o []float32, ldo, n int, p []float32, ldp, nq int, v []uint16, ldv, nk int) {
+	for j := range nq {
+		oj := o[j*ldo : j*ldo+n]
+		for k := range nk {
+			axpyF16(oj, p[j*ldp+k], v[k*ldv:k*ldv+n])
 		}
 	}
 }
