@@ -149,3 +149,120 @@ ws1loop:
 	VMOVUPS Z3, 192(DI)
 	VZEROUPPER
 	RET
+
+// func wsumF16x4x16AVX2(o *float32, ldo int, p *float32, ldp int, v *uint16, ldv int, nk int)
+//
+//	for j < 4, i < 16: o[j·ldo+i] += Σ_{k<nk} p[j·ldp+k]·v[k·ldv+i]   (in order of k; nk > 0)
+//
+// wsumF16x4x64 for AVX2 (16 ymm): Y(2j+c) accumulates row j, columns
+// 8c..8c+7; Y8, Y9 hold the converted v row, Y10–Y13 the broadcast
+// weights. Each product is rounded before it is added (VMULPS, VADDPS).
+TEXT ·wsumF16x4x16AVX2(SB), NOSPLIT, $0-56
+	MOVQ o+0(FP), DI
+	MOVQ ldo+8(FP), AX
+	SHLQ $2, AX
+	LEAQ (DI)(AX*1), R9
+	LEAQ (R9)(AX*1), R10
+	LEAQ (R10)(AX*1), R11
+	MOVQ p+16(FP), SI
+	MOVQ ldp+24(FP), AX
+	SHLQ $2, AX
+	LEAQ (SI)(AX*1), R12
+	LEAQ (R12)(AX*1), R13
+	LEAQ (R13)(AX*1), R14
+	MOVQ v+32(FP), DX
+	MOVQ ldv+40(FP), R8
+	SHLQ $1, R8
+	MOVQ nk+48(FP), CX
+	XORQ BX, BX
+
+	VMOVUPS 0(DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS 0(R9), Y2
+	VMOVUPS 32(R9), Y3
+	VMOVUPS 0(R10), Y4
+	VMOVUPS 32(R10), Y5
+	VMOVUPS 0(R11), Y6
+	VMOVUPS 32(R11), Y7
+
+ws4y:
+	VCVTPH2PS    0(DX), Y8
+	VCVTPH2PS    16(DX), Y9
+	VBROADCASTSS (SI)(BX*4), Y10
+	VBROADCASTSS (R12)(BX*4), Y11
+	VBROADCASTSS (R13)(BX*4), Y12
+	VBROADCASTSS (R14)(BX*4), Y13
+	VMULPS       Y8, Y10, Y14
+	VADDPS       Y14, Y0, Y0
+	VMULPS       Y9, Y10, Y15
+	VADDPS       Y15, Y1, Y1
+	VMULPS       Y8, Y11, Y14
+	VADDPS       Y14, Y2, Y2
+	VMULPS       Y9, Y11, Y15
+	VADDPS       Y15, Y3, Y3
+	VMULPS       Y8, Y12, Y14
+	VADDPS       Y14, Y4, Y4
+	VMULPS       Y9, Y12, Y15
+	VADDPS       Y15, Y5, Y5
+	VMULPS       Y8, Y13, Y14
+	VADDPS       Y14, Y6, Y6
+	VMULPS       Y9, Y13, Y15
+	VADDPS       Y15, Y7, Y7
+	INCQ         BX
+	ADDQ         R8, DX
+	CMPQ         BX, CX
+	JNE          ws4y
+
+	VMOVUPS Y0, 0(DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 0(R9)
+	VMOVUPS Y3, 32(R9)
+	VMOVUPS Y4, 0(R10)
+	VMOVUPS Y5, 32(R10)
+	VMOVUPS Y6, 0(R11)
+	VMOVUPS Y7, 32(R11)
+	VZEROUPPER
+	RET
+
+// func wsumF16x1x32AVX2(o *float32, p *float32, v *uint16, ldv int, nk int)
+//
+// wsumF16x4x16AVX2 for one row and 32 columns: Y0–Y3 accumulate columns
+// 8c..8c+7.
+TEXT ·wsumF16x1x32AVX2(SB), NOSPLIT, $0-40
+	MOVQ    o+0(FP), DI
+	MOVQ    p+8(FP), SI
+	MOVQ    v+16(FP), DX
+	MOVQ    ldv+24(FP), R8
+	SHLQ    $1, R8
+	MOVQ    nk+32(FP), CX
+	XORQ    BX, BX
+	VMOVUPS 0(DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS 64(DI), Y2
+	VMOVUPS 96(DI), Y3
+
+ws1y:
+	VCVTPH2PS    0(DX), Y4
+	VCVTPH2PS    16(DX), Y5
+	VCVTPH2PS    32(DX), Y6
+	VCVTPH2PS    48(DX), Y7
+	VBROADCASTSS (SI)(BX*4), Y8
+	VMULPS       Y4, Y8, Y4
+	VADDPS       Y4, Y0, Y0
+	VMULPS       Y5, Y8, Y5
+	VADDPS       Y5, Y1, Y1
+	VMULPS       Y6, Y8, Y6
+	VADDPS       Y6, Y2, Y2
+	VMULPS       Y7, Y8, Y7
+	VADDPS       Y7, Y3, Y3
+	INCQ         BX
+	ADDQ         R8, DX
+	CMPQ         BX, CX
+	JNE          ws1y
+
+	VMOVUPS Y0, 0(DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	VZEROUPPER
+	RET

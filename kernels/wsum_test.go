@@ -14,7 +14,7 @@ import (
 func TestWeightedSumF16(t *testing.T) {
 	forEachImpl(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(41, 42))
-		for _, n := range []int{1, 16, 63, 64, 100, 128, 192, 200} {
+		for _, n := range []int{1, 8, 16, 17, 31, 32, 48, 63, 64, 80, 100, 112, 128, 192, 200} {
 			for _, nq := range []int{1, 2, 3, 4, 5, 8, 9} {
 				for _, nk := range []int{1, 2, 15, 16, 33} {
 					ldo, ldp, ldv := n+rng.IntN(5), nk+rng.IntN(5), n+rng.IntN(5)
@@ -63,11 +63,13 @@ func BenchmarkWeightedSumF16(b *testing.B) {
 		}
 		o := make([]float32, nq*n)
 		b.Run(fmt.Sprintf("heads%d", nq), func(b *testing.B) {
-			b.SetBytes(int64(nk * n * 2))
-			for b.Loop() {
-				WeightedSumF16(o, n, n, p, nk, nq, v, 640, nk)
-			}
-			b.ReportMetric(float64(nq*n*nk)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GMAC/s")
+			benchImpls(b, func(b *testing.B) {
+				b.SetBytes(int64(nk * n * 2))
+				for b.Loop() {
+					WeightedSumF16(o, n, n, p, nk, nq, v, 640, nk)
+				}
+				b.ReportMetric(float64(nq*n*nk)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GMAC/s")
+			})
 		})
 	}
 }
