@@ -46,8 +46,7 @@ func weightedSumF16Generic(o []float32, ldo, n int, p []float32, ldp, nq int, v 
 }
 
 // weightedSumF16Axpy computes WeightedSumF16 with one AxpyF16 kernel call
-// per row and k (the same bits): the arm64 kernels and the columns past the
-// amd64 tiles.
+// per row and k (the same bits): the columns past the arm64 NEON tiles.
 func weightedSumF16Axpy(o []float32, ldo, n int, p []float32, ldp, nq int, v []uint16, ldv, nk int) {
 	for j := range nq {
 		oj := o[j*ldo : j*ldo+n]
