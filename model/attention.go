@@ -7,8 +7,8 @@ import (
 	"github.com/bitnet-go/bitnet/kvcache"
 )
 
-// batchAttentionJob computes the attention output of (query block, head
-// group) items of a step (spec §3.1 step 2.5, §3.5): for query head h of
+// batchAttentionJob computes the attention output of (query block, KV
+// head) items of a step (spec §3.1 step 2.5, §3.5): for query head h of
 // row t at position p of its sequence, with KV head g = h / KVMul,
 //
 //	s_j = q_h · k_{g,j} / √headDim     for every cached position j ≤ p
@@ -17,40 +17,135 @@ import (
 // reading the sequence's keys and values block by block from its pool.
 //
 // A query block is up to s.qbRows consecutive rows of one sequence (a
-// prompt's rows; a decoded token is a block of one row), and an item is
-// `group` consecutive query heads of one KV head (all KVMul of them, so
-// that every key and value block is converted once for all the rows and
-// heads of the block; one head for a lone decoded row, which spreads the
-// work over more items). Scores come from kernels.MatMulF16, the scaled
-// softmax from kernels.SoftmaxScale and the value sums from
-// kernels.WeightedSumF16 (kernels.ScoresI8 and kernels.WeightedSumI8 for
-// a q8 cache), whose outputs do not depend on the blocking, so a prompt
-// and the same tokens decoded one by one give the same bits.
+// prompt's rows; a decoded token of a batch is a block of one row), and an
+// item takes all KVMul query heads of one KV head, so that every key and
+// value block is converted once for all the rows and heads of the block.
+// Scores come from kernels.MatMulF16, the scaled softmax from
+// kernels.SoftmaxScale and the value sums from kernels.WeightedSumF16
+// (kernels.ScoresI8 and kernels.WeightedSumI8 for a q8 cache), whose
+// outputs do not depend on the blocking, so a prompt and the same tokens
+// decoded one by one give the same bits. A step of one row goes through
+// decodeAttentionJob instead, with the same sums.
 type batchAttentionJob struct {
-	s     *State
-	c     *Config
-	l     int
-	group int // query heads per item: 1 or c.KVMul
+	s *State
+	c *Config
+	l int
 }
 
 func (j *batchAttentionJob) Run(lo, hi, worker int) {
-	s, c, G := j.s, j.c, j.group
+	s, c, G := j.s, j.c, j.c.KVMul
 	hd, qDim := c.HeadDim, c.QDim
-	scale := float32(1 / math.Sqrt(float64(hd)))
-	per := c.NHeads / G // items per block
+	scale := attentionScale(c)
 	nb := s.nqb
-	attLen := s.qbRows * c.KVMul * s.SeqLen
+	attLen := s.qbRows * G * s.SeqLen
 	att := s.att[worker*attLen : (worker+1)*attLen]
 	for i := lo; i < hi; i++ {
 		// Later blocks attend to more keys: hand them out first so
 		// that the pool's last chunks are the short ones.
-		b := nb - 1 - i/per
-		h0 := i % per * G
+		b := nb - 1 - i/c.NKVHeads
+		g := i % c.NKVHeads // GQA: contiguous groups of query heads share a KV head
+		h0 := g * G
 		t0, t1 := s.qb[b], s.qb[b+1]
-		g := h0 / c.KVMul // GQA: contiguous groups of query heads share a KV head
 		q := s.q[t0*qDim+h0*hd:]
 		o := s.xb[t0*qDim+h0*hd:]
 		attendBlock(s.rowSeq[t0], j.l, g, hd, G, q, qDim, t1-t0, s.rowPos[t0], att, s.SeqLen, o, scale)
+	}
+}
+
+// attentionScale is 1/√headDim.
+func attentionScale(c *Config) float32 { return float32(1 / math.Sqrt(float64(c.HeadDim))) }
+
+// decodeAttentionJob is the attention of a step of one row (a lone
+// decoded token), whose KV heads alone are too few items for the pool. It
+// runs in three passes (phase 0, 1, 2), each with enough items: the
+// scores of a KV head's query heads over a range of key blocks, the
+// softmax of each head, and the value sums of a KV head's query heads over
+// a range of 64 columns. Each output is the sum attendBlock computes for a
+// prompt row (kernel outputs do not depend on how rows, keys or columns
+// are split), so decoding gives a prompt's bits.
+type decodeAttentionJob struct {
+	s      *State
+	c      *Config
+	l      int
+	phase  int
+	n      int // positions attended: 0..n−1
+	per    int // key blocks per score item
+	chunks int // score items per KV head
+	cols   int // value-sum items per KV head
+}
+
+// decodeAttention runs decodeAttentionJob for layer l of a one-row step.
+func (m *Model) decodeAttention(s *State, l int) {
+	c := m.Config
+	n := s.rowPos[0] + 1
+	bs := s.rowSeq[0].Pool().Config().BlockSize
+	nb := (n + bs - 1) / bs
+	// About four score items per worker, of four key blocks at least.
+	chunks := max(1, min((nb+3)/4, (4*s.threads+c.NKVHeads-1)/c.NKVHeads))
+	per := (nb + chunks - 1) / chunks
+	cols := 1
+	if c.HeadDim%64 == 0 {
+		cols = c.HeadDim / 64
+	}
+	s.dattn = decodeAttentionJob{s: s, c: c, l: l, n: n, per: per, chunks: (nb + per - 1) / per, cols: cols}
+	m.pool.Do(c.NKVHeads*s.dattn.chunks, 1, &s.dattn)
+	s.dattn.phase = 1
+	m.pool.Do(c.NHeads, 1, &s.dattn)
+	s.dattn.phase = 2
+	m.pool.Do(c.NKVHeads*cols, 1, &s.dattn)
+}
+
+func (j *decodeAttentionJob) Run(lo, hi, worker int) {
+	s, c, G := j.s, j.c, j.c.KVMul
+	hd, ld := c.HeadDim, s.SeqLen
+	seq := s.rowSeq[0]
+	pool := seq.Pool()
+	cfg := pool.Config()
+	bs, kvDim, kvh := cfg.BlockSize, cfg.KVDim(), cfg.KVHeads
+	blocks := seq.Blocks()
+	att := s.attDec
+	for i := lo; i < hi; i++ {
+		switch j.phase {
+		case 0: // scores of KV head g's query heads over a range of key blocks
+			g, ch := i/j.chunks, i%j.chunks
+			h0 := g * G
+			q := s.q[h0*hd : (h0+G)*hd]
+			for bi := ch * j.per; bi < min((ch+1)*j.per, (j.n+bs-1)/bs); bi++ {
+				keys := min(bs, j.n-bi*bs)
+				out := att[h0*ld+bi*bs:]
+				if cfg.Type == kvcache.F16 {
+					kernels.MatMulF16(out, ld, pool.KeysF16(blocks[bi], j.l)[g*hd:], kvDim, keys, hd, q, hd, G)
+					continue
+				}
+				k, ks := pool.KeysQ8(blocks[bi], j.l)
+				kernels.ScoresI8(out, ld, k[g*hd:], kvDim, keys, hd, q, hd, G)
+				for h := range G {
+					sc := out[h*ld : h*ld+keys]
+					for r := range sc {
+						sc[r] *= ks[r*kvh+g]
+					}
+				}
+			}
+		case 1: // softmax of head i
+			kernels.SoftmaxScale(att[i*ld:i*ld+j.n], attentionScale(c))
+		case 2: // value sums of KV head g's query heads, columns c0..c0+w−1
+			g, w := i/j.cols, hd/j.cols
+			h0, c0 := g*G, i%j.cols*w
+			o := s.xb[h0*hd+c0:]
+			for h := range G {
+				clear(o[h*hd : h*hd+w])
+			}
+			for bi := 0; bi*bs < j.n; bi++ {
+				nk := min(bs, j.n-bi*bs)
+				p := att[h0*ld+bi*bs:]
+				if cfg.Type == kvcache.F16 {
+					kernels.WeightedSumF16(o, hd, w, p, ld, G, pool.ValuesF16(blocks[bi], j.l)[g*hd+c0:], kvDim, nk)
+					continue
+				}
+				v, vs := pool.ValuesQ8(blocks[bi], j.l)
+				kernels.WeightedSumI8(o, hd, w, p, ld, G, v[g*hd+c0:], kvDim, vs[g:], kvh, nk)
+			}
+		}
 	}
 }
 

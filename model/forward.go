@@ -183,14 +183,15 @@ func (m *Model) attention(s *State, l, T int) {
 	m.rowOp(s, T, rowJob{op: opRopeStore, l: l})
 
 	// Query blocks take a KV head's query heads together (each key and
-	// value block converted once for them); a lone decoded row takes one
-	// head per item so that the work spreads over the pool.
-	group := c.KVMul
+	// value block converted once for them). A lone decoded row has too few
+	// such items to share among the workers: its scores are split by key
+	// ranges and its value sums by columns instead (same bits).
 	if T == 1 {
-		group = 1
+		m.decodeAttention(s, l)
+	} else {
+		s.battn = batchAttentionJob{s: s, c: c, l: l}
+		m.pool.Do(s.nqb*c.NHeads/c.KVMul, 1, &s.battn)
 	}
-	s.battn = batchAttentionJob{s: s, c: c, l: l, group: group}
-	m.pool.Do(s.nqb*c.NHeads/group, 1, &s.battn)
 
 	if L.AttnSubNorm != nil {
 		m.rowOp(s, T, rowJob{op: opNorm, dst: s.xb, src: s.xb, w: L.AttnSubNorm, n: c.QDim})

@@ -22,6 +22,8 @@ type State struct {
 	rowPos []int          // (MaxBatch) position of each row
 	rowOut []int          // (MaxBatch) rows whose logits the step returns
 	battn  batchAttentionJob
+	dattn  decodeAttentionJob
+	attDec []float32 // (NHeads, SeqLen) scores of a lone decoded row
 	qb     []int // (MaxBatch+1) first row of each query block of the step, then T
 	nqb    int   // query blocks of the step
 	qbRows int   // most rows per query block
@@ -115,6 +117,7 @@ func (m *Model) NewStateOpts(o StateOptions) (*State, error) {
 		xd:       make([]float32, maxBatch*(maxK/256+1)),
 		rope:     make([]float32, maxBatch*c.NRot),
 		att:      make([]float32, threads*qbRows*c.KVMul*seqLen),
+		attDec:   make([]float32, c.NHeads*seqLen),
 		qb:       make([]int, maxBatch+1),
 		qbRows:   qbRows,
 		rowTmp:   make([]float32, threads*maxK),
