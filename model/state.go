@@ -24,9 +24,9 @@ type State struct {
 	battn  batchAttentionJob
 	dattn  decodeAttentionJob
 	attDec []float32 // (NHeads, SeqLen) scores of a lone decoded row
-	qb     []int // (MaxBatch+1) first row of each query block of the step, then T
-	nqb    int   // query blocks of the step
-	qbRows int   // most rows per query block
+	qb     []int     // (MaxBatch+1) first row of each query block of the step, then T
+	nqb    int       // query blocks of the step
+	qbRows int       // most rows per query block
 	headq  headQ8Job
 	headA  []byte    // (MaxBatch, Dim) offset int8 activations of the q8 head
 	headS  []float32 // (MaxBatch) their scales
