@@ -64,7 +64,7 @@ func TestMatMulF16BatchBits(t *testing.T) {
 func TestMatMulF16Equivalence(t *testing.T) {
 	forEachImpl(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(13, 14))
-		for _, K := range []int{1, 16, 33, 128, 2560, 2563} {
+		for _, K := range []int{1, 16, 33, 48, 128, 2560, 2563} {
 			const rows, T = 9, 6
 			w, x := f16Operands(rng, rows, K, T, K, true)
 			// extremes: the largest f16 weights against large activations
