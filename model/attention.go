@@ -99,32 +99,16 @@ func (j *decodeAttentionJob) Run(lo, hi, worker int) {
 	s, c, G := j.s, j.c, j.c.KVMul
 	hd, ld := c.HeadDim, s.SeqLen
 	seq := s.rowSeq[0]
-	pool := seq.Pool()
-	cfg := pool.Config()
-	bs, kvDim, kvh := cfg.BlockSize, cfg.KVDim(), cfg.KVHeads
-	blocks := seq.Blocks()
+	pool, blocks := seq.Pool(), seq.Blocks()
+	bs := pool.Config().BlockSize
 	att := s.attDec
 	for i := lo; i < hi; i++ {
 		switch j.phase {
 		case 0: // scores of KV head g's query heads over a range of key blocks
 			g, ch := i/j.chunks, i%j.chunks
 			h0 := g * G
-			q := s.q[h0*hd : (h0+G)*hd]
 			for bi := ch * j.per; bi < min((ch+1)*j.per, (j.n+bs-1)/bs); bi++ {
-				keys := min(bs, j.n-bi*bs)
-				out := att[h0*ld+bi*bs:]
-				if cfg.Type == kvcache.F16 {
-					kernels.MatMulF16(out, ld, pool.KeysF16(blocks[bi], j.l)[g*hd:], kvDim, keys, hd, q, hd, G)
-					continue
-				}
-				k, ks := pool.KeysQ8(blocks[bi], j.l)
-				kernels.ScoresI8(out, ld, k[g*hd:], kvDim, keys, hd, q, hd, G)
-				for h := range G {
-					sc := out[h*ld : h*ld+keys]
-					for r := range sc {
-						sc[r] *= ks[r*kvh+g]
-					}
-				}
+				keyScores(pool, blocks[bi], j.l, g, min(bs, j.n-bi*bs), s.q[h0*hd:], hd, G, att[h0*ld+bi*bs:], ld)
 			}
 		case 1: // softmax of head i
 			kernels.SoftmaxScale(att[i*ld:i*ld+j.n], attentionScale(c))
@@ -136,14 +120,7 @@ func (j *decodeAttentionJob) Run(lo, hi, worker int) {
 				clear(o[h*hd : h*hd+w])
 			}
 			for bi := 0; bi*bs < j.n; bi++ {
-				nk := min(bs, j.n-bi*bs)
-				p := att[h0*ld+bi*bs:]
-				if cfg.Type == kvcache.F16 {
-					kernels.WeightedSumF16(o, hd, w, p, ld, G, pool.ValuesF16(blocks[bi], j.l)[g*hd+c0:], kvDim, nk)
-					continue
-				}
-				v, vs := pool.ValuesQ8(blocks[bi], j.l)
-				kernels.WeightedSumI8(o, hd, w, p, ld, G, v[g*hd+c0:], kvDim, vs[g:], kvh, nk)
+				valueSums(pool, blocks[bi], j.l, g, c0, w, att[h0*ld+bi*bs:], ld, G, min(bs, j.n-bi*bs), o, hd)
 			}
 		}
 	}
@@ -174,47 +151,25 @@ func (s *State) queryBlocks(T int) {
 // positions 0..pos0+r. att holds the scores of row r, head h at
 // att[(r·G+h)·ldAtt:].
 func attendBlock(seq *kvcache.Seq, l, g, hd, G int, q []float32, ldq, R, pos0 int, att []float32, ldAtt int, o []float32, scale float32) {
-	pool := seq.Pool()
-	cfg := pool.Config()
-	bs, kvDim, kvh := cfg.BlockSize, cfg.KVDim(), cfg.KVHeads
-	blocks := seq.Blocks()
+	pool, blocks := seq.Pool(), seq.Blocks()
+	bs := pool.Config().BlockSize
 	nmax := pos0 + R // keys seen by the last row
 	for bi := 0; bi*bs < nmax; bi++ {
 		keys := min(bs, nmax-bi*bs)
 		r0 := max(0, bi*bs-pos0) // first row that sees a key of this block
-		if cfg.Type == kvcache.F16 {
-			k := pool.KeysF16(blocks[bi], l)[g*hd:]
+		if R-r0 >= G {
+			// A head at a time, the rows as the query vectors. Rows see
+			// different numbers of these keys; the scores past a row's
+			// position are computed and never read.
 			for h := range G {
-				// Rows see different numbers of these keys; the scores
-				// past a row's position are computed and never read.
-				kernels.MatMulF16(att[(r0*G+h)*ldAtt+bi*bs:], G*ldAtt, k, kvDim, keys, hd, q[r0*ldq+h*hd:], ldq, R-r0)
+				keyScores(pool, blocks[bi], l, g, keys, q[r0*ldq+h*hd:], ldq, R-r0, att[(r0*G+h)*ldAtt+bi*bs:], G*ldAtt)
 			}
 			continue
 		}
-		// q8: the int8 dot products (kernels.ScoresI8, whose outputs do
-		// not depend on the blocking either), each times its key's scale.
-		k, ks := pool.KeysQ8(blocks[bi], l)
-		k = k[g*hd:]
-		if R-r0 >= G {
-			// A head at a time, the rows as the tokens.
-			for h := range G {
-				kernels.ScoresI8(att[(r0*G+h)*ldAtt+bi*bs:], G*ldAtt, k, kvDim, keys, hd, q[r0*ldq+h*hd:], ldq, R-r0)
-			}
-		} else {
-			// Decoded rows: a row at a time, its G heads as the tokens.
-			for r := r0; r < R; r++ {
-				nk := min(keys, pos0+r+1-bi*bs)
-				kernels.ScoresI8(att[r*G*ldAtt+bi*bs:], ldAtt, k, kvDim, nk, hd, q[r*ldq:], hd, G)
-			}
-		}
+		// Fewer rows than heads (decoded rows of a batch): a row at a
+		// time, its G heads as the query vectors.
 		for r := r0; r < R; r++ {
-			nk := min(keys, pos0+r+1-bi*bs)
-			for h := range G {
-				sc := att[(r*G+h)*ldAtt+bi*bs : (r*G+h)*ldAtt+bi*bs+nk]
-				for j := range sc {
-					sc[j] *= ks[j*kvh+g]
-				}
-			}
+			keyScores(pool, blocks[bi], l, g, min(keys, pos0+r+1-bi*bs), q[r*ldq:], hd, G, att[r*G*ldAtt+bi*bs:], ldAtt)
 		}
 	}
 	for r := range R {
@@ -224,21 +179,46 @@ func attendBlock(seq *kvcache.Seq, l, g, hd, G int, q []float32, ldq, R, pos0 in
 		}
 	}
 	for bi := 0; bi*bs < nmax; bi++ {
-		r0 := max(0, bi*bs-pos0)
-		if cfg.Type == kvcache.F16 {
-			v := pool.ValuesF16(blocks[bi], l)[g*hd:]
-			for r := r0; r < R; r++ {
-				nk := min(bs, pos0+r+1-bi*bs)
-				kernels.WeightedSumF16(o[r*ldq:], hd, hd, att[r*G*ldAtt+bi*bs:], ldAtt, G, v, kvDim, nk)
-			}
-			continue
-		}
-		// q8: each probability times its value's scale weighs the int8
-		// values (kernels.WeightedSumI8).
-		v, vs := pool.ValuesQ8(blocks[bi], l)
-		for r := r0; r < R; r++ {
-			nk := min(bs, pos0+r+1-bi*bs)
-			kernels.WeightedSumI8(o[r*ldq:], hd, hd, att[r*G*ldAtt+bi*bs:], ldAtt, G, v[g*hd:], kvDim, vs[g:], kvh, nk)
+		for r := max(0, bi*bs-pos0); r < R; r++ {
+			valueSums(pool, blocks[bi], l, g, 0, hd, att[r*G*ldAtt+bi*bs:], ldAtt, G, min(bs, pos0+r+1-bi*bs), o[r*ldq:], hd)
 		}
 	}
+}
+
+// keyScores writes the scores of T query vectors (q[t·ldq:], HeadDim
+// each) against the first `keys` keys of KV head g in cache block blk
+// of layer l: out[t·ldo + r] = q_t · k_r, times the key's scale for a q8
+// cache (before the softmax's 1/√headDim). kernels.MatMulF16 and
+// kernels.ScoresI8 make each score independent of T and of the tiling.
+func keyScores(pool *kvcache.Pool, blk int32, l, g, keys int, q []float32, ldq, T int, out []float32, ldo int) {
+	cfg := pool.Config()
+	hd, kvDim := cfg.HeadDim, cfg.KVDim()
+	if cfg.Type == kvcache.F16 {
+		kernels.MatMulF16(out, ldo, pool.KeysF16(blk, l)[g*hd:], kvDim, keys, hd, q, ldq, T)
+		return
+	}
+	k, ks := pool.KeysQ8(blk, l)
+	kernels.ScoresI8(out, ldo, k[g*hd:], kvDim, keys, hd, q, ldq, T)
+	for t := range T {
+		sc := out[t*ldo : t*ldo+keys]
+		for r := range sc {
+			sc[r] *= ks[r*cfg.KVHeads+g]
+		}
+	}
+}
+
+// valueSums adds to nq outputs (o[j·ldo:]) columns c0..c0+w−1 of the
+// first nk values of KV head g in cache block blk of layer l, weighted by
+// p[j·ldp + r] (kernels.WeightedSumF16, kernels.WeightedSumI8 with each
+// weight times the value's scale): sums in order of position whatever the
+// split of rows, positions or columns.
+func valueSums(pool *kvcache.Pool, blk int32, l, g, c0, w int, p []float32, ldp, nq, nk int, o []float32, ldo int) {
+	cfg := pool.Config()
+	hd, kvDim := cfg.HeadDim, cfg.KVDim()
+	if cfg.Type == kvcache.F16 {
+		kernels.WeightedSumF16(o, ldo, w, p, ldp, nq, pool.ValuesF16(blk, l)[g*hd+c0:], kvDim, nk)
+		return
+	}
+	v, vs := pool.ValuesQ8(blk, l)
+	kernels.WeightedSumI8(o, ldo, w, p, ldp, nq, v[g*hd+c0:], kvDim, vs[g:], cfg.KVHeads, nk)
 }

@@ -287,9 +287,6 @@ func NewConfig(f *gguf.File) (*Config, error) {
 	c.KVDim = c.NKVHeads * c.HeadDim
 	c.KVMul = c.NHeads / c.NKVHeads
 	c.QDim = c.NHeads * c.HeadDim
-	if c.KVMul > 64 {
-		return nil, fmt.Errorf("model: %s: %d query heads per KV head (%d / %d): at most 64 are supported", f.Name, c.KVMul, c.NHeads, c.NKVHeads)
-	}
 	return c, nil
 }
 
