@@ -60,27 +60,6 @@ func DotF32(a, b []float32) float32 {
 	return (s0 + s1) + (s2 + s3)
 }
 
-// DotF32F16 returns Σ a[i]·b[i] for a float32 and a binary16 vector,
-// accumulated in float32 (attention scores against an f16 key cache).
-// len(b) >= len(a). It is DotF16 with the operands swapped (the products
-// are the same), so the assembly versions carry DotF16's tolerance.
-func DotF32F16(a []float32, b []uint16) float32 {
-	if len(b) < len(a) {
-		panic("kernels: DotF32F16: len(b) < len(a)")
-	}
-	return dotF16(b[:len(a)], a)
-}
-
-// AxpyF16 adds a·x[i] to y[i] for an f16 vector x (attention value sums).
-// len(x) >= len(y). Every implementation is bit-identical to the generic
-// loop (multiply, then add, each rounded).
-func AxpyF16(y []float32, a float32, x []uint16) {
-	if len(x) < len(y) {
-		panic("kernels: AxpyF16: len(x) < len(y)")
-	}
-	axpyF16(y, a, x[:len(y)])
-}
-
 // ToF16 stores x rounded to binary16 into dst.
 func ToF16(dst []uint16, x []float32) {
 	dst = dst[:len(x)]

@@ -36,22 +36,3 @@ func dotF16(w []uint16, x []float32) float32 {
 	}
 	return s
 }
-
-// axpyF16AVX512 adds a·x[i] to y[i] for n a positive multiple of 16, with
-// separate multiply and add (bit-identical to the generic AxpyF16).
-//
-//go:noescape
-func axpyF16AVX512(y *float32, a float32, x *uint16, n int)
-
-func axpyF16(y []float32, a float32, x []uint16) {
-	n := len(y)
-	i := 0
-	if useVNNI && n >= 16 {
-		i = n &^ 15
-		axpyF16AVX512(&y[0], a, &x[0], i)
-	}
-	x = x[:n]
-	for ; i < n; i++ {
-		y[i] += float32(a * f16Table[x[i]]) // rounded product: never fused (GOAMD64=v3)
-	}
-}

@@ -85,27 +85,3 @@ f16y:
 	VZEROUPPER
 	RET
 
-// func axpyF16AVX512(y *float32, a float32, x *uint16, n int)
-//
-//	for i := range n { y[i] += a * float32(x[i]) }   (n % 16 == 0, n > 0)
-//
-// Multiply and add are separate instructions (no FMA), so the result is
-// bit-identical to the generic loop.
-TEXT ·axpyF16AVX512(SB), NOSPLIT, $0-32
-	MOVQ         y+0(FP), DI
-	VBROADCASTSS a+8(FP), Z0
-	MOVQ         x+16(FP), SI
-	MOVQ         n+24(FP), CX
-
-axpyz:
-	VCVTPH2PS (SI), Z1
-	VMULPS    Z0, Z1, Z1
-	VADDPS    (DI), Z1, Z1
-	VMOVUPS   Z1, (DI)
-	ADDQ      $32, SI
-	ADDQ      $64, DI
-	SUBQ      $16, CX
-	JNZ       axpyz
-	VZEROUPPER
-	RET
-

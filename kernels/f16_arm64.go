@@ -23,24 +23,3 @@ func dotF16(w []uint16, x []float32) float32 {
 	}
 	return s
 }
-
-// axpyF16NEON adds a·x[i] to y[i] for n a positive multiple of 16, with
-// separate multiply and add (bit-identical to the generic AxpyF16).
-//
-//go:noescape
-func axpyF16NEON(y *float32, a float32, x *uint16, n int)
-
-func axpyF16(y []float32, a float32, x []uint16) {
-	n := len(y)
-	i := 0
-	if useNEON && n >= 16 {
-		i = n &^ 15
-		axpyF16NEON(&y[0], a, &x[0], i)
-	}
-	x = x[:n]
-	for ; i < n; i++ {
-		// The conversion keeps the product rounded: without it the
-		// compiler fuses multiply and add (FMADD) on arm64.
-		y[i] += float32(a * f16Table[x[i]])
-	}
-}

@@ -62,37 +62,3 @@ loop:
 	FADDP2S(0, 0)
 	FMOVS F0, ret+24(FP)
 	RET
-
-// func axpyF16NEON(y *float32, a float32, x *uint16, n int)
-//
-//	for i := range n { y[i] += float32(a * F16ToF32(x[i])) }   // n a positive multiple of 16
-//
-// FMUL then FADD, each rounded: bit-identical to axpyF16Generic.
-TEXT ·axpyF16NEON(SB), NOSPLIT, $0-32
-	MOVD  y+0(FP), R0
-	FMOVS a+8(FP), F31
-	VDUP  V31.S[0], V31.S4
-	MOVD  x+16(FP), R1
-	MOVD  n+24(FP), R2
-	LSR   $4, R2, R2
-	PCALIGN $16
-
-loop:
-	VLD1.P 32(R1), [V16.H8, V17.H8]
-	VLD1   (R0), [V20.S4, V21.S4, V22.S4, V23.S4]
-	FCVTL(0, 16)
-	FCVTL2(1, 16)
-	FCVTL(2, 17)
-	FCVTL2(3, 17)
-	FMUL4S(0, 0, 31)
-	FMUL4S(1, 1, 31)
-	FMUL4S(2, 2, 31)
-	FMUL4S(3, 3, 31)
-	FADD4S(20, 20, 0)
-	FADD4S(21, 21, 1)
-	FADD4S(22, 22, 2)
-	FADD4S(23, 23, 3)
-	VST1.P [V20.S4, V21.S4, V22.S4, V23.S4], 64(R0)
-	SUBS   $1, R2, R2
-	BNE    loop
-	RET

@@ -63,38 +63,3 @@ func BenchmarkDotF16(b *testing.B) {
 		_ = fmt.Sprint(s)
 	})
 }
-
-func TestAxpyAndDotF32F16Equivalence(t *testing.T) {
-	forEachImpl(t, func(t *testing.T) {
-		rng := rand.New(rand.NewPCG(8, 9))
-		for _, n := range []int{0, 1, 15, 16, 17, 64, 100, 128, 129} {
-			x := make([]uint16, n+1)
-			a := make([]float32, n)
-			var abs float64
-			for i := range n {
-				x[i] = F32ToF16(float32(rng.NormFloat64()))
-				a[i] = float32(rng.NormFloat64())
-				abs += math.Abs(float64(a[i] * F16ToF32(x[i])))
-			}
-			x[n] = 0x7c00 // guard: +Inf past the end must not be read
-			got, want := DotF32F16(a, x), dotF32F16Generic(a, x[:n])
-			if d := math.Abs(float64(got - want)); d > 2*float64(n)*0x1p-24*abs+1e-30 {
-				t.Fatalf("DotF32F16 n=%d: %v vs %v", n, got, want)
-			}
-			y1 := make([]float32, n+1)
-			y1[n] = 777
-			y2 := slices.Clone(y1)
-			for i := range n {
-				y1[i] = float32(i)
-				y2[i] = float32(i)
-			}
-			AxpyF16(y1[:n], 0.37, x)
-			axpyF16Generic(y2[:n], 0.37, x)
-			for i := range y1 {
-				if math.Float32bits(y1[i]) != math.Float32bits(y2[i]) {
-					t.Fatalf("AxpyF16 n=%d: element %d %v vs %v", n, i, y1[i], y2[i])
-				}
-			}
-		}
-	})
-}

@@ -7,11 +7,11 @@ import "fmt"
 //
 //	o[j·ldo+i] += Σ_{k<nk} p[j·ldp+k]·v[k·ldv+i]   (j < nq, i < n)
 //
-// The terms are added in order of k, each product rounded before its sum
-// as in AxpyF16, so every output is bit-identical to nk calls of AxpyF16
-// and to any other split of the rows or of the k range:
-// a prompt's rows and a decoded token get the same bits. The AVX-512
-// kernel keeps tiles of 4 rows × 64 columns in registers over all k.
+// The terms are added in order of k, each product rounded to float32
+// before its sum (never fused), so every output is the same whatever the
+// split of the rows, the columns or the k range: a prompt's rows and a
+// decoded token get the same bits. The AVX-512 kernel keeps tiles of 4
+// rows × 64 columns in registers over all k (AVX2 4 × 16, NEON 4 × 16).
 func WeightedSumF16(o []float32, ldo, n int, p []float32, ldp, nq int, v []uint16, ldv, nk int) {
 	if n < 0 || nq < 0 || nk < 0 {
 		panic(fmt.Sprintf("kernels: WeightedSumF16: n %d, nq %d, nk %d", n, nq, nk))
@@ -41,17 +41,6 @@ func weightedSumF16Generic(o []float32, ldo, n int, p []float32, ldp, nq int, v 
 			for i, x := range vk {
 				oj[i] += float32(a * f16Table[x]) // rounded product: never fused
 			}
-		}
-	}
-}
-
-// weightedSumF16Axpy computes WeightedSumF16 with one AxpyF16 kernel call
-// per row and k (the same bits): the columns past the arm64 NEON tiles.
-func weightedSumF16Axpy(o []float32, ldo, n int, p []float32, ldp, nq int, v []uint16, ldv, nk int) {
-	for j := range nq {
-		oj := o[j*ldo : j*ldo+n]
-		for k := range nk {
-			axpyF16(oj, p[j*ldp+k], v[k*ldv:k*ldv+n])
 		}
 	}
 }

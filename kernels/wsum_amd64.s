@@ -7,7 +7,7 @@
 //	for j < 4, i < 64: o[j·ldo+i] += Σ_{k<nk} p[j·ldp+k]·v[k·ldv+i]   (in order of k; nk > 0)
 //
 // Z(4j+c) accumulates row j, columns 16c..16c+15. Each product is rounded
-// before it is added (VMULPS, VADDPS), as AxpyF16.
+// before it is added (VMULPS, VADDPS), as weightedSumF16Generic.
 TEXT ·wsumF16x4x64(SB), NOSPLIT, $0-56
 	MOVQ o+0(FP), DI
 	MOVQ ldo+8(FP), AX

@@ -17,7 +17,7 @@ func wsumF16x1NEON(o *float32, p *float32, v *uint16, ldv int, nk int, ncols int
 
 // weightedSumF16 runs the NEON tiles on the largest multiple of 16
 // columns, rows in groups of 4 and the remaining rows one by one; the
-// n mod 16 last columns go through weightedSumF16Axpy. Every kernel
+// n mod 16 last columns go through the Go code. Every kernel
 // multiplies then adds (each product rounded) in order of k: the bits of
 // weightedSumF16Generic.
 func weightedSumF16(o []float32, ldo, n int, p []float32, ldp, nq int, v []uint16, ldv, nk int) {
@@ -39,6 +39,6 @@ func weightedSumF16(o []float32, ldo, n int, p []float32, ldp, nq int, v []uint1
 		}
 	}
 	if m < n {
-		weightedSumF16Axpy(o[m:], ldo, n-m, p, ldp, nq, v[m:], ldv, nk)
+		weightedSumF16Generic(o[m:], ldo, n-m, p, ldp, nq, v[m:], ldv, nk)
 	}
 }
