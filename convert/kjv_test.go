@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/bitnet-go/bitnet/gguf"
+	"github.com/bitnet-go/bitnet/internal/shareddata"
 	"github.com/bitnet-go/bitnet/quant"
 )
 
@@ -18,7 +19,7 @@ import (
 // told "kjv-tiny".
 func convertKJV(t *testing.T, typ gguf.Type, verify bool) string {
 	t.Helper()
-	dir := sharedDir(t, "models", "kjv-tiny", "hf")
+	dir := shareddata.Path(t, "models", "kjv-tiny", "hf")
 	out := filepath.Join(t.TempDir(), "kjv-tiny-"+typ.String()+".gguf")
 	var warnings []string
 	_, err := Convert(context.Background(), dir, out, Options{Type: typ, Name: "kjv-tiny", Verify: verify,
@@ -44,7 +45,7 @@ func TestKJVTinyMatchesReference(t *testing.T) {
 	for _, typ := range []gguf.Type{gguf.TypeI2_S, gguf.TypeTQ2_0, gguf.TypeTQ1_0} {
 		t.Run(typ.String(), func(t *testing.T) {
 			out := convertKJV(t, typ, false)
-			ref := filepath.Join(sharedDir(t, "models", "kjv-tiny"), "kjv-tiny-"+map[gguf.Type]string{gguf.TypeI2_S: "i2_s", gguf.TypeTQ2_0: "tq2_0", gguf.TypeTQ1_0: "tq1_0"}[typ]+".gguf")
+			ref := filepath.Join(shareddata.Path(t, "models", "kjv-tiny"), "kjv-tiny-"+map[gguf.Type]string{gguf.TypeI2_S: "i2_s", gguf.TypeTQ2_0: "tq2_0", gguf.TypeTQ1_0: "tq1_0"}[typ]+".gguf")
 			compareGGUF(t, out, ref)
 		})
 	}

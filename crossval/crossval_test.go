@@ -1,30 +1,18 @@
 package crossval
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/bitnet-go/bitnet/gguf"
+	"github.com/bitnet-go/bitnet/internal/shareddata"
 	"github.com/bitnet-go/bitnet/model"
 )
-
-func sharedDir(t testing.TB) string {
-	t.Helper()
-	d := filepath.Join("..", "..", "shared")
-	if _, err := os.Stat(d); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("shared directory missing in CI: %v", err)
-		}
-		t.Skipf("shared directory not present: %v", err)
-	}
-	return d
-}
 
 // TestReferenceSets runs every set under shared/crossval against its own
 // tolerance, greedy continuations included.
 func TestReferenceSets(t *testing.T) {
-	root := filepath.Join(sharedDir(t), "crossval")
+	root := filepath.Join(shareddata.Path(t), "crossval")
 	sets, err := filepath.Glob(filepath.Join(root, "*", "reference.json"))
 	if err != nil || len(sets) == 0 {
 		t.Fatalf("no reference sets under %s (%v)", root, err)

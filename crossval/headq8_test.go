@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/bitnet-go/bitnet/gguf"
+	"github.com/bitnet-go/bitnet/internal/shareddata"
 	"github.com/bitnet-go/bitnet/model"
 )
 
@@ -13,7 +14,7 @@ import (
 func TestHeadQ8(t *testing.T) {
 	for _, set := range []string{"kjv-tiny-i2_s", "kjv-tiny-tq2_0"} {
 		t.Run(set, func(t *testing.T) {
-			ref, err := Load(filepath.Join(sharedDir(t), "crossval", set))
+			ref, err := Load(filepath.Join(shareddata.Path(t), "crossval", set))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/bitnet-go/bitnet/gguf"
+	"github.com/bitnet-go/bitnet/internal/shareddata"
 	"github.com/bitnet-go/bitnet/kvcache"
 	"github.com/bitnet-go/bitnet/model"
 )
@@ -18,7 +19,7 @@ func TestKJVPerplexity(t *testing.T) {
 	if testing.Short() {
 		t.Skip("perplexity over the held-out set takes a few seconds")
 	}
-	dir := filepath.Join(sharedDir(t), "models", "kjv-tiny")
+	dir := filepath.Join(shareddata.Path(t), "models", "kjv-tiny")
 	var ref struct {
 		Heldout struct {
 			TokensFile string  `json:"tokens_file"`

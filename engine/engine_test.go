@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/bitnet-go/bitnet/generate"
-	"github.com/bitnet-go/bitnet/internal/defaultmodel"
+	"github.com/bitnet-go/bitnet/internal/testmodel"
 	"github.com/bitnet-go/bitnet/kvcache"
 	"github.com/bitnet-go/bitnet/model"
 	"github.com/bitnet-go/bitnet/tokenizer"
@@ -19,20 +19,7 @@ import (
 
 func setup(t testing.TB) (*model.Model, *tokenizer.Tokenizer) {
 	t.Helper()
-	f, err := defaultmodel.Open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := model.Load(f, model.Options{Threads: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(m.Close)
-	tok, err := tokenizer.FromGGUF(f, tokenizer.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m, tok
+	return testmodel.Embedded(t, 2)
 }
 
 func newEngine(t testing.TB, m *model.Model, tok *tokenizer.Tokenizer, cfg Config) *Engine {

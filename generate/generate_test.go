@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bitnet-go/bitnet/internal/defaultmodel"
+	"github.com/bitnet-go/bitnet/internal/testmodel"
 	"github.com/bitnet-go/bitnet/model"
 	"github.com/bitnet-go/bitnet/sample"
 	"github.com/bitnet-go/bitnet/tokenizer"
@@ -14,20 +14,7 @@ import (
 
 func setup(t *testing.T) (*model.Model, *tokenizer.Tokenizer) {
 	t.Helper()
-	f, err := defaultmodel.Open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := model.Load(f, model.Options{Threads: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(m.Close)
-	tok, err := tokenizer.FromGGUF(f, tokenizer.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m, tok
+	return testmodel.Embedded(t, 2)
 }
 
 func gen(t *testing.T, m *model.Model, tok *tokenizer.Tokenizer, prompt string, ctxLen int, opt Options) (string, *Result, error) {

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/bitnet-go/bitnet/internal/shareddata"
 )
 
 // maxTensorEnd returns the end of the last tensor byte and of the
@@ -75,7 +77,7 @@ func TestTruncateSynthetic(t *testing.T) {
 }
 
 func TestTruncateReal(t *testing.T) {
-	path := filepath.Join(sharedDir(t), "models", "kjv-tiny", "kjv-tiny-i2_s.gguf")
+	path := filepath.Join(shareddata.Path(t), "models", "kjv-tiny", "kjv-tiny-i2_s.gguf")
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -150,7 +152,7 @@ func put32(b []byte, off int, x uint32) { binary.LittleEndian.PutUint32(b[off:],
 func put64(b []byte, off int, x uint64) { binary.LittleEndian.PutUint64(b[off:], x) }
 
 func TestCorruptReal(t *testing.T) {
-	path := filepath.Join(sharedDir(t), "models", "kjv-tiny", "kjv-tiny-i2_s.gguf")
+	path := filepath.Join(shareddata.Path(t), "models", "kjv-tiny", "kjv-tiny-i2_s.gguf")
 	orig, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

@@ -8,20 +8,6 @@ import (
 	"testing"
 )
 
-// sharedDir returns the repository-external shared/ folder holding the real
-// models. When it is missing the test fails on CI and is skipped elsewhere.
-func sharedDir(t testing.TB) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "shared")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("shared dir %s missing on CI: %v", dir, err)
-		}
-		t.Skipf("shared dir %s missing: %v", dir, err)
-	}
-	return dir
-}
-
 // equalValue reports whether a and b have the same tags and the same
 // contents, comparing floats by their bits so that NaNs compare equal.
 func equalValue(a, b Value) bool {

@@ -7,13 +7,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/bitnet-go/bitnet/internal/shareddata"
 )
 
 // TestRealModels opens every model of the crossval sets (which include the
 // kjv-tiny files) and checks its metadata against reference.json, its
 // tensor table against the 2B-4T layout and every tensor's data range.
 func TestRealModels(t *testing.T) {
-	dir := sharedDir(t)
+	dir := shareddata.Path(t)
 	refs, err := filepath.Glob(filepath.Join(dir, "crossval", "*", "reference.json"))
 	if err != nil || len(refs) == 0 {
 		t.Fatalf("no crossval sets in %s: %v", dir, err)
@@ -128,7 +130,7 @@ func rewrite(t testing.TB, f *File) []byte {
 // put no padding after the header, so DataOffset lies past the end of the
 // file, which must be accepted.
 func TestRealVocabOnly(t *testing.T) {
-	path := filepath.Join(sharedDir(t), "data", "tokenizer-tests", "ggml-vocab-llama-spm.gguf")
+	path := filepath.Join(shareddata.Path(t), "data", "tokenizer-tests", "ggml-vocab-llama-spm.gguf")
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -161,7 +163,7 @@ func TestRealVocabOnly(t *testing.T) {
 }
 
 func TestReadFileMatchesOpen(t *testing.T) {
-	path := filepath.Join(sharedDir(t), "models", "kjv-tiny", "kjv-tiny-i2_s.gguf")
+	path := filepath.Join(shareddata.Path(t), "models", "kjv-tiny", "kjv-tiny-i2_s.gguf")
 	a, err := Open(path)
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/bitnet-go/bitnet/gguf"
+	"github.com/bitnet-go/bitnet/internal/shareddata"
 	"github.com/bitnet-go/bitnet/quant"
 )
 
@@ -16,7 +17,7 @@ import (
 // separate output.weight (here the embedding, stored as Q8_0).
 func llamaFromBitnet(t *testing.T, keepSubNorms bool) []byte {
 	t.Helper()
-	src, err := gguf.Open(filepath.Join(sharedDir(t), "crossval", "silu-rand-i2_s", "model.gguf"))
+	src, err := gguf.Open(filepath.Join(shareddata.Path(t), "crossval", "silu-rand-i2_s", "model.gguf"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,19 +11,8 @@ import (
 
 	"github.com/bitnet-go/bitnet/gguf"
 	"github.com/bitnet-go/bitnet/internal/defaultmodel"
+	"github.com/bitnet-go/bitnet/internal/shareddata"
 )
-
-func sharedDir(t testing.TB) string {
-	t.Helper()
-	d := filepath.Join("..", "..", "shared")
-	if _, err := os.Stat(d); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("shared directory missing in CI: %v", err)
-		}
-		t.Skipf("shared directory not present: %v", err)
-	}
-	return d
-}
 
 func loadEmbedded(t testing.TB, threads int) *Model {
 	t.Helper()
@@ -41,7 +30,7 @@ func loadEmbedded(t testing.TB, threads int) *Model {
 
 func loadShared(t testing.TB, rel string) *Model {
 	t.Helper()
-	f, err := gguf.Open(filepath.Join(sharedDir(t), rel))
+	f, err := gguf.Open(filepath.Join(shareddata.Path(t), rel))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +144,7 @@ func TestThreadsDoNotChangeResults(t *testing.T) {
 // embedding and after each layer with the PyTorch reference (case 0 of
 // shared/models/kjv-tiny/reference), so a divergence is pinned to a layer.
 func TestHiddenStatesMatchPyTorch(t *testing.T) {
-	dir := filepath.Join(sharedDir(t), "models", "kjv-tiny", "reference")
+	dir := filepath.Join(shareddata.Path(t), "models", "kjv-tiny", "reference")
 	b, err := os.ReadFile(filepath.Join(dir, "case0.hidden.f32"))
 	if err != nil {
 		t.Fatal(err)

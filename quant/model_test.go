@@ -10,26 +10,12 @@ import (
 	"testing"
 
 	"github.com/bitnet-go/bitnet/gguf"
+	"github.com/bitnet-go/bitnet/internal/shareddata"
 )
-
-// sharedDir returns ../../shared/<elem...>, the project's shared test
-// material. It fails the test under CI when the path is missing and skips
-// it elsewhere.
-func sharedDir(t testing.TB, elem ...string) string {
-	t.Helper()
-	p := filepath.Join(append([]string{"..", "..", "shared"}, elem...)...)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("shared test data: %v", err)
-		}
-		t.Skipf("shared test data not available: %v", err)
-	}
-	return p
-}
 
 func openGGUF(t *testing.T, name string) *gguf.File {
 	t.Helper()
-	f, err := gguf.Open(filepath.Join(sharedDir(t, "models", "kjv-tiny"), name))
+	f, err := gguf.Open(filepath.Join(shareddata.Path(t, "models", "kjv-tiny"), name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +115,7 @@ func allZero(t []int8) bool {
 // weights: every code must agree, and β must be within 2 ulps of the I2_S
 // scale (PyTorch accumulates the mean in float32).
 func TestKJVTinyTernarizeMatchesConverter(t *testing.T) {
-	st := readSafetensors(t, filepath.Join(sharedDir(t, "models", "kjv-tiny", "hf"), "model.safetensors"))
+	st := readSafetensors(t, filepath.Join(shareddata.Path(t, "models", "kjv-tiny", "hf"), "model.safetensors"))
 	fi := openGGUF(t, "kjv-tiny-i2_s.gguf")
 	names := map[string]string{
 		"self_attn.q_proj": "attn_q", "self_attn.k_proj": "attn_k", "self_attn.v_proj": "attn_v",
@@ -179,7 +165,7 @@ func TestKJVTinyTernarizeMatchesConverter(t *testing.T) {
 // TestKJVTinyEmbedding looks up embedding rows of the F16 token_embd with
 // DequantizeRow and compares them with the bf16 masters rounded to f16.
 func TestKJVTinyEmbedding(t *testing.T) {
-	st := readSafetensors(t, filepath.Join(sharedDir(t, "models", "kjv-tiny", "hf"), "model.safetensors"))
+	st := readSafetensors(t, filepath.Join(shareddata.Path(t, "models", "kjv-tiny", "hf"), "model.safetensors"))
 	emb := st("model.embed_tokens.weight")
 	f := openGGUF(t, "kjv-tiny-i2_s.gguf")
 	ti, ok := f.Tensor("token_embd.weight")

@@ -18,8 +18,7 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/bitnet-go/bitnet/engine"
-	"github.com/bitnet-go/bitnet/internal/defaultmodel"
-	"github.com/bitnet-go/bitnet/model"
+	"github.com/bitnet-go/bitnet/internal/testmodel"
 	"github.com/bitnet-go/bitnet/tokenizer"
 )
 
@@ -55,18 +54,7 @@ const testModel = "kjv-tiny"
 
 func newHarness(t *testing.T, ecfg engine.Config, mutate func(*Config)) *harness {
 	t.Helper()
-	f, err := defaultmodel.Open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := model.Load(f, model.Options{Threads: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := tokenizer.FromGGUF(f, tokenizer.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, tok := testmodel.Embedded(t, 2)
 	if ecfg.MaxBatch == 0 {
 		ecfg.MaxBatch = 64
 	}

@@ -7,11 +7,12 @@ import (
 	"testing"
 
 	"github.com/bitnet-go/bitnet/gguf"
+	"github.com/bitnet-go/bitnet/internal/shareddata"
 )
 
 func openKJV(t *testing.T) *gguf.File {
 	t.Helper()
-	f, err := gguf.Open(filepath.Join(sharedDir(t), "models", "kjv-tiny", "kjv-tiny-i2_s.gguf"))
+	f, err := gguf.Open(filepath.Join(shareddata.Path(t), "models", "kjv-tiny", "kjv-tiny-i2_s.gguf"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,21 +5,9 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
-)
 
-// sharedDir returns the repository's shared/ test material. It is missing
-// outside a full checkout: the test then skips, except in CI, where it fails.
-func sharedDir(t testing.TB) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "shared")
-	if _, err := os.Stat(filepath.Join(dir, "data", "llama3-tokenizer.tiktoken")); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("shared test data missing: %v", err)
-		}
-		t.Skipf("shared test data missing: %v", err)
-	}
-	return dir
-}
+	"github.com/bitnet-go/bitnet/internal/shareddata"
+)
 
 // Tokenizers built once from the shared rank file (about 0.3 s for Llama 3).
 var llama3, kjvTiny struct {
@@ -31,7 +19,7 @@ var llama3, kjvTiny struct {
 // ranks below firstSpecial, with the 256 specials after it.
 func loadTiktoken(t testing.TB, firstSpecial int32) (Vocab, *Tokenizer) {
 	t.Helper()
-	f, err := os.Open(filepath.Join(sharedDir(t), "data", "llama3-tokenizer.tiktoken"))
+	f, err := os.Open(filepath.Join(shareddata.Path(t), "data", "llama3-tokenizer.tiktoken"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +39,7 @@ func loadTiktoken(t testing.TB, firstSpecial int32) (Vocab, *Tokenizer) {
 // tokens), built once.
 func llama3Tokenizer(t testing.TB) *Tokenizer {
 	t.Helper()
-	sharedDir(t)
+	shareddata.Path(t)
 	llama3.once.Do(func() { _, llama3.tok = loadTiktoken(t, 128000) })
 	if llama3.tok == nil {
 		t.Fatal("Llama-3 tokenizer failed to load earlier")
@@ -63,7 +51,7 @@ func llama3Tokenizer(t testing.TB) *Tokenizer {
 // plus the 256 specials), built from the rank file.
 func kjvTokenizer(t testing.TB) *Tokenizer {
 	t.Helper()
-	sharedDir(t)
+	shareddata.Path(t)
 	kjvTiny.once.Do(func() { _, kjvTiny.tok = loadTiktoken(t, 8000) })
 	if kjvTiny.tok == nil {
 		t.Fatal("kjv-tiny tokenizer failed to load earlier")

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/bitnet-go/bitnet/gguf"
+	"github.com/bitnet-go/bitnet/internal/shareddata"
 )
 
 var llamaSPM struct {
@@ -21,7 +22,7 @@ var llamaSPM struct {
 // (Llama 2's SentencePiece vocabulary, 32000 tokens; a vocabulary-only file).
 func spmTokenizer(t testing.TB) *Tokenizer {
 	t.Helper()
-	dir := sharedDir(t)
+	dir := shareddata.Path(t)
 	llamaSPM.once.Do(func() {
 		f, err := gguf.Open(filepath.Join(dir, "data", "tokenizer-tests", "ggml-vocab-llama-spm.gguf"))
 		if err != nil {
@@ -46,7 +47,7 @@ func TestLlamaSPMVectors(t *testing.T) {
 		t.Fatalf("Model %q, VocabSize %d, BOS %d, EOS %d, UNK %d, AddBOS %v, AddSpacePrefix %v",
 			tok.Model(), tok.VocabSize(), tok.BOS(), tok.EOS(), tok.UNK(), tok.AddBOS(), tok.AddSpacePrefix())
 	}
-	inputs, want := readVocabTests(t, filepath.Join(sharedDir(t), "data", "tokenizer-tests", "ggml-vocab-llama-spm.gguf"))
+	inputs, want := readVocabTests(t, filepath.Join(shareddata.Path(t), "data", "tokenizer-tests", "ggml-vocab-llama-spm.gguf"))
 	pass := 0
 	for i, in := range inputs {
 		got := tok.Encode(in, false, false)

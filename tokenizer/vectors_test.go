@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/bitnet-go/bitnet/internal/shareddata"
 )
 
 // readVocabTests reads llama.cpp's tokenizer test vectors: name.inp holds the
@@ -55,7 +57,7 @@ func readVocabTests(t *testing.T, base string) (inputs []string, want [][]int32)
 // BPE together.
 func TestLlamaBPEVectors(t *testing.T) {
 	tok := llama3Tokenizer(t)
-	inputs, want := readVocabTests(t, filepath.Join(sharedDir(t), "data", "tokenizer-tests", "ggml-vocab-llama-bpe.gguf"))
+	inputs, want := readVocabTests(t, filepath.Join(shareddata.Path(t), "data", "tokenizer-tests", "ggml-vocab-llama-bpe.gguf"))
 	pass := 0
 	for i, in := range inputs {
 		got := tok.Encode(in, false, false)
@@ -191,7 +193,7 @@ func readJSON(t *testing.T, path string, v any) {
 // without BOS, prompts with BOS) and bitnet.cpp's crossval prompts, which
 // hold special-token texts.
 func testKJV(t *testing.T, tok *Tokenizer) {
-	shared := sharedDir(t)
+	shared := shareddata.Path(t)
 	var ref kjvReference
 	readJSON(t, filepath.Join(shared, "models", "kjv-tiny", "reference", "reference.json"), &ref)
 	if tok.BOS() != ref.BOS || tok.EOS() != ref.EOS || tok.EOT() != ref.EOT {
@@ -246,7 +248,7 @@ func TestKJVTinyFromTiktoken(t *testing.T) {
 // TestMergeDerivation checks LoadTiktoken's merge list against the one
 // Hugging Face wrote into kjv-tiny's tokenizer.json from the same ranks.
 func TestMergeDerivation(t *testing.T) {
-	shared := sharedDir(t)
+	shared := shareddata.Path(t)
 	f, err := os.Open(filepath.Join(shared, "data", "llama3-tokenizer.tiktoken"))
 	if err != nil {
 		t.Fatal(err)

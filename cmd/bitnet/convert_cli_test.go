@@ -8,6 +8,7 @@ import (
 
 	"github.com/bitnet-go/bitnet/crossval"
 	"github.com/bitnet-go/bitnet/gguf"
+	"github.com/bitnet-go/bitnet/internal/shareddata"
 	"github.com/bitnet-go/bitnet/model"
 )
 
@@ -15,7 +16,7 @@ import (
 // line, to I2_S, TQ2_0 and TQ1_0, and runs each result against bitnet.cpp's
 // reference logits for the file of the same type.
 func TestConvertCrossval(t *testing.T) {
-	hf := filepath.Join(sharedDir(t), "models", "kjv-tiny", "hf")
+	hf := filepath.Join(shareddata.Path(t), "models", "kjv-tiny", "hf")
 	for _, typ := range []string{"i2_s", "tq2_0", "tq1_0"} {
 		t.Run(typ, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "m.gguf")
@@ -36,7 +37,7 @@ func TestConvertCrossval(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer m.Close()
-			ref, err := crossval.Load(filepath.Join(sharedDir(t), "crossval", "kjv-tiny-"+typ))
+			ref, err := crossval.Load(filepath.Join(shareddata.Path(t), "crossval", "kjv-tiny-"+typ))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -9,19 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-func sharedDir(t testing.TB) string {
-	t.Helper()
-	d := filepath.Join("..", "..", "..", "shared")
-	if _, err := os.Stat(d); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("shared directory missing in CI: %v", err)
-		}
-		t.Skipf("shared directory not present: %v", err)
-	}
-	return d
-}
+	"github.com/bitnet-go/bitnet/internal/shareddata"
+)
 
 // bitnet runs the command line in-process.
 func bitnet(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -131,7 +121,7 @@ func TestLogitsMatchReferenceShape(t *testing.T) {
 	}
 	// The argmax at every position equals bitnet.cpp's (the first four
 	// tokens of shared/crossval/kjv-tiny-i2_s case0).
-	ref, err := os.ReadFile(filepath.Join(sharedDir(t), "crossval", "kjv-tiny-i2_s", "case0.logits.f32"))
+	ref, err := os.ReadFile(filepath.Join(shareddata.Path(t), "crossval", "kjv-tiny-i2_s", "case0.logits.f32"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +146,7 @@ func TestLogitsMatchReferenceShape(t *testing.T) {
 }
 
 func TestCrossvalCommand(t *testing.T) {
-	set := filepath.Join(sharedDir(t), "crossval", "silu-rand-i2_s")
+	set := filepath.Join(shareddata.Path(t), "crossval", "silu-rand-i2_s")
 	code, out, errOut := bitnet(t, "crossval", "--reference", set)
 	if code != exitOK || !strings.Contains(out, "PASS") {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
@@ -174,7 +164,7 @@ func TestCrossvalCommand(t *testing.T) {
 }
 
 func TestPerplexityCommand(t *testing.T) {
-	dir := filepath.Join(sharedDir(t), "models", "kjv-tiny", "reference")
+	dir := filepath.Join(shareddata.Path(t), "models", "kjv-tiny", "reference")
 	text := filepath.Join(t.TempDir(), "t.txt")
 	b, err := os.ReadFile(filepath.Join(dir, "heldout.txt"))
 	if err != nil {

@@ -6,19 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-func sharedPath(t *testing.T, elem ...string) string {
-	t.Helper()
-	p := filepath.Join(append([]string{"..", "..", "..", "shared"}, elem...)...)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("shared test data missing: %v", err)
-		}
-		t.Skipf("shared test data missing: %v", err)
-	}
-	return p
-}
+	"github.com/bitnet-go/bitnet/internal/shareddata"
+)
 
 func runMain(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
@@ -30,7 +20,7 @@ func runMain(t *testing.T, args ...string) (string, string, int) {
 // TestTokenizeVocabOnly runs tokenize and detokenize on llama.cpp's
 // ggml-vocab-llama-spm.gguf, which has no tensors.
 func TestTokenizeVocabOnly(t *testing.T) {
-	spm := sharedPath(t, "data", "tokenizer-tests", "ggml-vocab-llama-spm.gguf")
+	spm := shareddata.Path(t, "data", "tokenizer-tests", "ggml-vocab-llama-spm.gguf")
 	tests := []struct {
 		args []string
 		want string

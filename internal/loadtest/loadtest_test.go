@@ -10,10 +10,8 @@ import (
 	"time"
 
 	"github.com/bitnet-go/bitnet/engine"
-	"github.com/bitnet-go/bitnet/internal/defaultmodel"
-	"github.com/bitnet-go/bitnet/model"
+	"github.com/bitnet-go/bitnet/internal/testmodel"
 	"github.com/bitnet-go/bitnet/server"
-	"github.com/bitnet-go/bitnet/tokenizer"
 )
 
 func TestParseRange(t *testing.T) {
@@ -91,18 +89,7 @@ func TestPercentiles(t *testing.T) {
 // startServer runs bitnet's server on the embedded model.
 func startServer(t *testing.T, ecfg engine.Config) (*httptest.Server, *engine.Engine) {
 	t.Helper()
-	f, err := defaultmodel.Open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := model.Load(f, model.Options{Threads: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := tokenizer.FromGGUF(f, tokenizer.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, tok := testmodel.Embedded(t, 2)
 	eng, err := engine.New(m, tok, ecfg)
 	if err != nil {
 		t.Fatal(err)
