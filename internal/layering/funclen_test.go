@@ -1,0 +1,76 @@
+package layering
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// maxFuncLines is the longest a function may be, counted from its func
+// keyword to its closing brace (tests included). A function longer than a
+// screen or two hides its steps; split it into named ones.
+const maxFuncLines = 100
+
+// longFuncExempt lists the files whose long functions are accepted, each
+// with the reason.
+var longFuncExempt = map[string]string{
+	"chat/jinja_eval.go": "the Jinja evaluator: one switch over the node kinds and one over the filters read best whole",
+}
+
+// TestFunctionLength fails on any function over maxFuncLines lines outside
+// generated code (a "Code generated … DO NOT EDIT." header) and the files
+// in longFuncExempt.
+func TestFunctionLength(t *testing.T) {
+	root := filepath.Join("..", "..")
+	fset := token.NewFileSet()
+	checked := 0
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			name := d.Name()
+			if path != root && (strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || name == "testdata") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") {
+			return nil
+		}
+		rel, _ := filepath.Rel(root, path)
+		rel = filepath.ToSlash(rel)
+		if _, ok := longFuncExempt[rel]; ok {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.ParseComments)
+		if err != nil {
+			return err
+		}
+		if ast.IsGenerated(f) {
+			return nil
+		}
+		checked++
+		for _, decl := range f.Decls {
+			fd, ok := decl.(*ast.FuncDecl)
+			if !ok || fd.Body == nil {
+				continue
+			}
+			lines := fset.Position(fd.End()).Line - fset.Position(fd.Pos()).Line + 1
+			if lines > maxFuncLines {
+				t.Errorf("%s: func %s is %d lines (at most %d)", fset.Position(fd.Pos()), fd.Name.Name, lines, maxFuncLines)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checked < 100 {
+		t.Fatalf("only %d Go files checked: is the walk rooted at the module?", checked)
+	}
+}
