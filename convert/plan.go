@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/bitnet-go/bitnet/gguf"
@@ -107,7 +108,7 @@ func makePlan(cfg *hfConfig, spec *archSpec, ck source, names []string, v *vocab
 			fail("tensor %q: dtype %s, want F32, F16 or BF16", hf, t.DType)
 			return
 		}
-		if !sameShape(t.Shape, shape) {
+		if !slices.Equal(t.Shape, shape) {
 			fail("tensor %q: shape %v, want %v from config.json", hf, t.Shape, shape)
 			return
 		}
@@ -129,7 +130,7 @@ func makePlan(cfg *hfConfig, spec *archSpec, ck source, names []string, v *vocab
 			dims: []uint64{uint64(cols), uint64(rows)}, permHeads: permHeads}
 		switch {
 		case t.DType == safetensors.U8:
-			if rows%4 != 0 || !sameShape(t.Shape, []int64{int64(rows / 4), int64(cols)}) {
+			if rows%4 != 0 || !slices.Equal(t.Shape, []int64{int64(rows / 4), int64(cols)}) {
 				fail("tensor %q: packed U8 shape %v, want [%d/4, %d] from config.json", t.Name, t.Shape, rows, cols)
 				return
 			}
@@ -149,7 +150,7 @@ func makePlan(cfg *hfConfig, spec *archSpec, ck source, names []string, v *vocab
 			}
 			o.packed, o.scale, o.divide = true, s, divide
 		case isFloat(t.DType):
-			if !sameShape(t.Shape, []int64{int64(rows), int64(cols)}) {
+			if !slices.Equal(t.Shape, []int64{int64(rows), int64(cols)}) {
 				fail("tensor %q: shape %v, want [%d %d] from config.json", t.Name, t.Shape, rows, cols)
 				return
 			}
@@ -311,18 +312,6 @@ func llama3RopeFactors(cfg *hfConfig) []float32 {
 
 func isFloat(d safetensors.DType) bool {
 	return d == safetensors.F32 || d == safetensors.F16 || d == safetensors.BF16
-}
-
-func sameShape(a []int64, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // defaultName is general.name when Options.Name is empty: the model

@@ -8,27 +8,18 @@ import (
 
 	"github.com/bitnet-go/bitnet/chat"
 	"github.com/bitnet-go/bitnet/internal/defaultmodel"
-	"github.com/bitnet-go/bitnet/model"
+	"github.com/bitnet-go/bitnet/internal/testmodel"
 	"github.com/bitnet-go/bitnet/sample"
-	"github.com/bitnet-go/bitnet/tokenizer"
 )
 
 func kjvSession(t *testing.T) *Session {
 	t.Helper()
+	m, tok := testmodel.Embedded(t, 1)
 	f, err := defaultmodel.Open()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.Close() })
-	m, err := model.Load(f, model.Options{Threads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(m.Close)
-	tok, err := tokenizer.FromGGUF(f, tokenizer.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	src, _ := f.String("tokenizer.chat_template")
 	tmpl, err := chat.Detect(src, tok)
 	if err != nil {

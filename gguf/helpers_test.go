@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -98,23 +99,11 @@ func equalInfos(t testing.TB, got, want []TensorInfo, withOffsets bool) {
 	}
 	for i := range want {
 		g, w := got[i], want[i]
-		if g.Name != w.Name || g.Type != w.Type || g.Size != w.Size || !equalDims(g.Dims, w.Dims) ||
+		if g.Name != w.Name || g.Type != w.Type || g.Size != w.Size || !slices.Equal(g.Dims, w.Dims) ||
 			(withOffsets && g.Offset != w.Offset) {
 			t.Fatalf("tensor %d: got %+v, want %+v", i, g, w)
 		}
 	}
-}
-
-func equalDims(a, b []uint64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // testTensor is a tensor of the synthetic test file.

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -47,7 +48,7 @@ func TestRoundTrip(t *testing.T) {
 						t.Fatalf("Tensor(%q) = %v, %v; want entry %d", tt.name, ti, ok, i)
 					}
 					size, _ := TensorSize(tt.typ, tt.dims)
-					if ti.Type != tt.typ || !equalDims(ti.Dims, tt.dims) || ti.Size != size {
+					if ti.Type != tt.typ || !slices.Equal(ti.Dims, tt.dims) || ti.Size != size {
 						t.Errorf("tensor %q = %+v, want %s %v size %d", tt.name, ti, tt.typ, tt.dims, size)
 					}
 					// Back to back, each padded to the alignment (spec §1.5).

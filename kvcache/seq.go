@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/maphash"
+	"slices"
 )
 
 // Seq is one sequence's view of the pool: its block table and length.
@@ -148,7 +149,7 @@ func (s *Seq) AttachPrefix(tokens []int32) int {
 		blk := tokens[bi*bs : (bi+1)*bs]
 		h := p.blockHash(prev, blk)
 		b, ok := p.index[h]
-		if !ok || !equalTokens(p.tokens[b], blk) {
+		if !ok || !slices.Equal(p.tokens[b], blk) {
 			break
 		}
 		p.retain(b)
@@ -182,16 +183,4 @@ func (s *Seq) Publish(tokens []int32) {
 		}
 		prev = h
 	}
-}
-
-func equalTokens(a, b []int32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

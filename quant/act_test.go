@@ -2,6 +2,7 @@ package quant
 
 import (
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -13,7 +14,7 @@ func TestQuantizeActI8Worked(t *testing.T) {
 	if want := float32(127 / float64(float32(1.27))); s != want || s != 100 {
 		t.Errorf("scale = %v, want %v (= 100)", s, want)
 	}
-	if want := []int8{50, -127, 0, 100}; !slicesEqual(q, want) {
+	if want := []int8{50, -127, 0, 100}; !slices.Equal(q, want) {
 		t.Errorf("q = %v, want %v", q, want)
 	}
 	if sum != 23 {
@@ -54,7 +55,7 @@ func TestQuantizeActI8(t *testing.T) {
 			for _, v := range tt.q {
 				want += int32(v)
 			}
-			if s != tt.scale || !slicesEqual(q, tt.q) || sum != want {
+			if s != tt.scale || !slices.Equal(q, tt.q) || sum != want {
 				t.Errorf("QuantizeActI8(%v) = %v, %v, %d; want %v, %v, %d", tt.x, s, q, sum, tt.scale, tt.q, want)
 			}
 		})
@@ -83,14 +84,14 @@ func TestQuantizeActQ8K(t *testing.T) {
 	d := make([]float32, 3)
 	QuantizeActQ8K(x, q, d)
 	// iscale = −127/−2 = 63.5: 1 → 63.5 → 64 (even), −2 → −127, 0.0078125 → 0.496 → 0.
-	if got := q[:3]; !slicesEqual(got, []int8{64, -127, 0}) {
+	if got := q[:3]; !slices.Equal(got, []int8{64, -127, 0}) {
 		t.Errorf("block 0 q = %v, want [64 -127 0]", got)
 	}
 	if d[0] != 1/float32(63.5) {
 		t.Errorf("d[0] = %v, want %v", d[0], 1/float32(63.5))
 	}
 	// iscale = −63.5: 2 → −127, −2 → 127.
-	if got := q[QKK : QKK+2]; !slicesEqual(got, []int8{-127, 127}) {
+	if got := q[QKK : QKK+2]; !slices.Equal(got, []int8{-127, 127}) {
 		t.Errorf("block 1 q = %v, want [-127 127]", got)
 	}
 	if d[1] != 1/float32(-63.5) {
@@ -128,7 +129,7 @@ func TestTernarize(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got := make([]int8, len(tt.w))
 			beta := Ternarize(tt.w, got)
-			if beta != tt.beta || !slicesEqual(got, tt.t) {
+			if beta != tt.beta || !slices.Equal(got, tt.t) {
 				t.Errorf("Ternarize(%v) = %v, %v; want %v, %v", tt.w, beta, got, tt.beta, tt.t)
 			}
 		})

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -111,7 +112,7 @@ func TestDequantizeRow(t *testing.T) {
 			if err := DequantizeRow(tt.typ, tt.data, k, r, row); err != nil {
 				t.Fatalf("%v row %d: %v", tt.typ, r, err)
 			}
-			if !slicesEqual(row, all[r*k:(r+1)*k]) {
+			if !slices.Equal(row, all[r*k:(r+1)*k]) {
 				t.Errorf("%v: row %d differs from Dequantize", tt.typ, r)
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -52,7 +53,7 @@ func TestI2SWorkedBytes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if scale != 0.0234375 || !slicesEqual(got, tern) {
+	if scale != 0.0234375 || !slices.Equal(got, tern) {
 		t.Errorf("UnpackI2S = %v, %v; want 0.0234375, %v", scale, got, tern)
 	}
 	if err := ValidateI2S(data, 256); err != nil {
@@ -67,18 +68,6 @@ func TestI2SWorkedBytes(t *testing.T) {
 			t.Fatalf("Dequantize[%d] = %v, want %v", i, v, want)
 		}
 	}
-}
-
-func slicesEqual[T comparable](a, b []T) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func randomTernary(rng *rand.Rand, n int) []int8 {
@@ -100,8 +89,8 @@ func TestI2SRoundTrip(t *testing.T) {
 		}
 		got := make([]int8, n)
 		s, err := UnpackI2S(data, n, got)
-		if err != nil || s != scale || !slicesEqual(got, tern) {
-			t.Fatalf("n=%d: UnpackI2S(PackI2S(t)) = %v, %v, equal=%v", n, s, err, slicesEqual(got, tern))
+		if err != nil || s != scale || !slices.Equal(got, tern) {
+			t.Fatalf("n=%d: UnpackI2S(PackI2S(t)) = %v, %v, equal=%v", n, s, err, slices.Equal(got, tern))
 		}
 		if s := I2SScale(data, n); s != scale {
 			t.Errorf("I2SScale = %v, want %v", s, scale)
@@ -264,7 +253,7 @@ func TestQuantizeI2SRules(t *testing.T) {
 		t.Errorf("scale = %v, want 3 (NaN ignored)", s)
 	}
 	want := []int8{0, -1, 1, -1, -1, 0}
-	if !slicesEqual(got[:6], want) {
+	if !slices.Equal(got[:6], want) {
 		t.Errorf("codes = %v, want %v", got[:6], want)
 	}
 }

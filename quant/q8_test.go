@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/bitnet-go/bitnet/gguf"
@@ -45,7 +46,7 @@ func TestQ8_0RoundTrip(t *testing.T) {
 	y := make([]float32, QK8_0)
 	y[3], y[4], y[5] = -2.54, 1.27, 0.01
 	q := QuantizeQ8_0(y)
-	if got := []int8{int8(q[2+3]), int8(q[2+4]), int8(q[2+5])}; !slicesEqual(got, []int8{-127, 64, 1}) {
+	if got := []int8{int8(q[2+3]), int8(q[2+4]), int8(q[2+5])}; !slices.Equal(got, []int8{-127, 64, 1}) {
 		// 1.27/0.02 = 63.5 rounds away from zero to 64 (roundf).
 		t.Errorf("q = %v, want [-127 64 1]", got)
 	}

@@ -3,6 +3,7 @@ package quant
 import (
 	"encoding/binary"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -56,7 +57,7 @@ func TestTQ2_0RoundTrip(t *testing.T) {
 		if err := UnpackTQ2_0(data, n, gt, gd); err != nil {
 			t.Fatal(err)
 		}
-		if !slicesEqual(gt, tern) || !slicesEqual(gd, d) {
+		if !slices.Equal(gt, tern) || !slices.Equal(gd, d) {
 			t.Fatalf("nb=%d: UnpackTQ2_0(PackTQ2_0) differs", nb)
 		}
 		out := make([]float32, n)
@@ -181,7 +182,7 @@ func TestTQ1_0RoundTrip(t *testing.T) {
 		if err := UnpackTQ1_0(data, n, gt, gd); err != nil {
 			t.Fatal(err)
 		}
-		if !slicesEqual(gt, tern) || !slicesEqual(gd, d) {
+		if !slices.Equal(gt, tern) || !slices.Equal(gd, d) {
 			t.Fatalf("nb=%d: UnpackTQ1_0(PackTQ1_0) differs", nb)
 		}
 		out := make([]float32, n)
@@ -213,11 +214,11 @@ func TestQuantizeTQ(t *testing.T) {
 	}
 	ds := []float32{beta, beta, beta}
 	want2, _ := PackTQ2_0(tern, ds)
-	if got := QuantizeTQ2_0(w); !slicesEqual(got, want2) {
+	if got := QuantizeTQ2_0(w); !slices.Equal(got, want2) {
 		t.Error("QuantizeTQ2_0(β·t) != PackTQ2_0(t, β)")
 	}
 	want1, _ := PackTQ1_0(tern, ds)
-	if got := QuantizeTQ1_0(w); !slicesEqual(got, want1) {
+	if got := QuantizeTQ1_0(w); !slices.Equal(got, want1) {
 		t.Error("QuantizeTQ1_0(β·t) != PackTQ1_0(t, β)")
 	}
 
@@ -240,7 +241,7 @@ func TestQuantizeTQ(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !slicesEqual(gt[:5], wantT) || gd[0] != 4 {
+		if !slices.Equal(gt[:5], wantT) || gd[0] != 4 {
 			t.Errorf("%s: t = %v, d = %v; want %v, 4", name, gt[:5], gd[0], wantT)
 		}
 	}
