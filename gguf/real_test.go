@@ -106,18 +106,8 @@ func checkRewrite(t *testing.T, path string, f *File) {
 func rewrite(t testing.TB, f *File) []byte {
 	t.Helper()
 	w := NewWriter()
-	for _, kv := range f.KV {
-		w.Add(kv.Key, kv.Value)
-	}
-	for i := range f.Tensors {
-		ti := &f.Tensors[i]
-		data, err := f.TensorData(ti)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := w.AddTensor(ti.Name, ti.Type, ti.Dims, data); err != nil {
-			t.Fatalf("AddTensor(%q): %v", ti.Name, err)
-		}
+	if err := w.CopyFrom(f, nil); err != nil {
+		t.Fatal(err)
 	}
 	var buf bytes.Buffer
 	if _, err := w.WriteTo(&buf); err != nil {

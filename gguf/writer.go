@@ -137,6 +137,29 @@ func (w *Writer) AddTensorFunc(name string, typ Type, dims []uint64, fn func(io.
 	return nil
 }
 
+// CopyFrom adds the keys of f for which keep returns true (every key when
+// keep is nil) and all of f's tensors, in file order; the tensor data is
+// retained, not copied. Writing the result reproduces f without the dropped
+// keys: the way a tool rewrites a file's metadata.
+func (w *Writer) CopyFrom(f *File, keep func(key string) bool) error {
+	for _, kv := range f.KV {
+		if keep == nil || keep(kv.Key) {
+			w.Add(kv.Key, kv.Value)
+		}
+	}
+	for i := range f.Tensors {
+		ti := &f.Tensors[i]
+		data, err := f.TensorData(ti)
+		if err != nil {
+			return err
+		}
+		if err := w.AddTensor(ti.Name, ti.Type, ti.Dims, data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (w *Writer) newTensor(name string, typ Type, dims []uint64) (writerTensor, error) {
 	if err := checkTensorName(name); err != nil {
 		return writerTensor{}, fmt.Errorf("gguf: writer: tensor %q: %w", name, err)

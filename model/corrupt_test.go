@@ -9,6 +9,7 @@ import (
 
 	"github.com/bitnet-go/bitnet/gguf"
 	"github.com/bitnet-go/bitnet/internal/defaultmodel"
+	"github.com/bitnet-go/bitnet/internal/gguftest"
 )
 
 // load parses and binds a GGUF image; it must return an error, never panic.
@@ -28,18 +29,6 @@ func load(b []byte) (err error) {
 	}
 	m.Close()
 	return nil
-}
-
-// tensorTypeOffset finds the byte offset of a tensor-info record's type
-// field by locating its name in the header.
-func tensorTypeOffset(t *testing.T, b []byte, name string, nDims int) int {
-	t.Helper()
-	key := append(binary.LittleEndian.AppendUint64(nil, uint64(len(name))), name...)
-	i := bytes.Index(b, key)
-	if i < 0 {
-		t.Fatalf("tensor %q not found in the header", name)
-	}
-	return i + len(key) + 4 + 8*nDims
 }
 
 func TestCorruptFilesGiveErrors(t *testing.T) {
@@ -72,30 +61,30 @@ func TestCorruptFilesGiveErrors(t *testing.T) {
 		wantErr string
 	}{
 		{"I2_S as F32", func(b []byte) {
-			binary.LittleEndian.PutUint32(b[tensorTypeOffset(t, b, "blk.0.attn_q.weight", 2):], uint32(gguf.TypeF32))
+			binary.LittleEndian.PutUint32(b[gguftest.TypeFieldOffset(t, b, "blk.0.attn_q.weight", 2):], uint32(gguf.TypeF32))
 		}, "blk.0.attn_q.weight"},
 		{"I2_S as TQ2_0", func(b []byte) {
-			binary.LittleEndian.PutUint32(b[tensorTypeOffset(t, b, "blk.2.ffn_up.weight", 2):], uint32(gguf.TypeTQ2_0))
+			binary.LittleEndian.PutUint32(b[gguftest.TypeFieldOffset(t, b, "blk.2.ffn_up.weight", 2):], uint32(gguf.TypeTQ2_0))
 		}, "blk.2.ffn_up.weight"},
 		{"unknown type id", func(b []byte) {
-			binary.LittleEndian.PutUint32(b[tensorTypeOffset(t, b, "blk.0.attn_k.weight", 2):], 99)
+			binary.LittleEndian.PutUint32(b[gguftest.TypeFieldOffset(t, b, "blk.0.attn_k.weight", 2):], 99)
 		}, "blk.0.attn_k.weight"},
 		{"TL2", func(b []byte) {
-			binary.LittleEndian.PutUint32(b[tensorTypeOffset(t, b, "blk.0.attn_v.weight", 2):], uint32(gguf.TypeTL2))
+			binary.LittleEndian.PutUint32(b[gguftest.TypeFieldOffset(t, b, "blk.0.attn_v.weight", 2):], uint32(gguf.TypeTL2))
 		}, "blk.0.attn_v.weight"},
 		{"embedding as I2_S", func(b []byte) {
-			binary.LittleEndian.PutUint32(b[tensorTypeOffset(t, b, "token_embd.weight", 2):], uint32(gguf.TypeI2_S))
+			binary.LittleEndian.PutUint32(b[gguftest.TypeFieldOffset(t, b, "token_embd.weight", 2):], uint32(gguf.TypeI2_S))
 		}, "token_embd.weight"},
 		{"absurd dim", func(b []byte) {
-			off := tensorTypeOffset(t, b, "blk.1.ffn_down.weight", 2) - 16
+			off := gguftest.TypeFieldOffset(t, b, "blk.1.ffn_down.weight", 2) - 16
 			binary.LittleEndian.PutUint64(b[off:], 1<<40)
 		}, "blk.1.ffn_down.weight"},
 		{"zero dim", func(b []byte) {
-			off := tensorTypeOffset(t, b, "output_norm.weight", 1) - 8
+			off := gguftest.TypeFieldOffset(t, b, "output_norm.weight", 1) - 8
 			binary.LittleEndian.PutUint64(b[off:], 0)
 		}, "output_norm.weight"},
 		{"norm length", func(b []byte) {
-			off := tensorTypeOffset(t, b, "blk.3.attn_norm.weight", 1) - 8
+			off := gguftest.TypeFieldOffset(t, b, "blk.3.attn_norm.weight", 1) - 8
 			binary.LittleEndian.PutUint64(b[off:], 128)
 		}, "blk.3.attn_norm.weight"},
 		{"I2_S code 3", func(b []byte) {

@@ -9,20 +9,9 @@ import (
 
 	"github.com/bitnet-go/bitnet/gguf"
 	"github.com/bitnet-go/bitnet/internal/defaultmodel"
+	"github.com/bitnet-go/bitnet/internal/gguftest"
 	"github.com/bitnet-go/bitnet/model"
 )
-
-// tensorTypeOffset finds the byte offset of a tensor-info record's type
-// field by locating its name in the header (as model/corrupt_test.go does).
-func tensorTypeOffset(t *testing.T, b []byte, name string, nDims int) int {
-	t.Helper()
-	key := append(binary.LittleEndian.AppendUint64(nil, uint64(len(name))), name...)
-	i := bytes.Index(b, key)
-	if i < 0 {
-		t.Fatalf("tensor %q not found in the header", name)
-	}
-	return i + len(key) + 4 + 8*nDims
-}
 
 // dataOffset returns the absolute offset of a tensor's data.
 func dataOffset(t *testing.T, b []byte, name string) int {
@@ -46,20 +35,8 @@ func without(t *testing.T, drop string) []byte {
 		t.Fatal(err)
 	}
 	w := gguf.NewWriter()
-	for _, kv := range f.KV {
-		if kv.Key != drop {
-			w.Add(kv.Key, kv.Value)
-		}
-	}
-	for i := range f.Tensors {
-		ti := &f.Tensors[i]
-		data, err := f.TensorData(ti)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := w.AddTensor(ti.Name, ti.Type, ti.Dims, data); err != nil {
-			t.Fatal(err)
-		}
+	if err := w.CopyFrom(f, func(key string) bool { return key != drop }); err != nil {
+		t.Fatal(err)
 	}
 	var buf bytes.Buffer
 	if _, err := w.WriteTo(&buf); err != nil {
@@ -107,12 +84,12 @@ func TestCorruptModels(t *testing.T) {
 			[]want{{"container", "", ""}}, nil},
 		{"flipped type id", func(t *testing.T) []byte {
 			b := bytes.Clone(orig)
-			binary.LittleEndian.PutUint32(b[tensorTypeOffset(t, b, "blk.2.ffn_up.weight", 2):], uint32(gguf.TypeTQ2_0))
+			binary.LittleEndian.PutUint32(b[gguftest.TypeFieldOffset(t, b, "blk.2.ffn_up.weight", 2):], uint32(gguf.TypeTQ2_0))
 			return b
 		}, []want{{"tensors", "blk.2.ffn_up.weight", "TQ2_0"}}, nil},
 		{"unsupported type id", func(t *testing.T) []byte {
 			b := bytes.Clone(orig)
-			binary.LittleEndian.PutUint32(b[tensorTypeOffset(t, b, "blk.0.attn_v.weight", 2):], uint32(gguf.TypeTL2))
+			binary.LittleEndian.PutUint32(b[gguftest.TypeFieldOffset(t, b, "blk.0.attn_v.weight", 2):], uint32(gguf.TypeTL2))
 			return b
 		}, []want{{"types", "blk.0.attn_v.weight", "TL2"}, {"tensors", "blk.0.attn_v.weight", "TL2"}}, nil},
 		{"NaN in a norm", func(t *testing.T) []byte {

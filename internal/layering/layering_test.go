@@ -28,6 +28,7 @@ var layer = map[string]int{
 	"internal/loadtest":     0,
 	"internal/sysinfo":      0,
 	"internal/shareddata":   0,
+	"internal/gguftest":     0,
 	"safetensors":           0,
 	"quant":                 1,
 	"internal/defaultmodel": 1,
