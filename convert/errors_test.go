@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/bitnet-go/bitnet/gguf"
+	"github.com/bitnet-go/bitnet/internal/testutil"
 	"github.com/bitnet-go/bitnet/safetensors"
 )
 
@@ -133,24 +134,6 @@ func remove(name string) func(*testing.T, string) {
 
 func zeros(n int) func(io.Writer) error { return safetensors.Bytes(make([]byte, n)) }
 
-// failAfter is a writer that fails once n bytes have been written.
-type failAfter struct {
-	w io.Writer
-	n int
-}
-
-var errInjected = errors.New("injected write failure")
-
-func (f *failAfter) Write(p []byte) (int, error) {
-	if len(p) > f.n {
-		n, _ := f.w.Write(p[:f.n])
-		f.n = 0
-		return n, errInjected
-	}
-	f.n -= len(p)
-	return f.w.Write(p)
-}
-
 // TestWriteFailureLeavesNothing injects a write failure at several points
 // and checks that Convert stops with that error, leaves no file in the
 // output directory and keeps an existing output untouched.
@@ -164,8 +147,8 @@ func TestWriteFailureLeavesNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := Convert(context.Background(), dir, out, Options{Type: gguf.TypeI2_S,
-			wrap: func(w io.Writer) io.Writer { return &failAfter{w: w, n: n} }})
-		if !errors.Is(err, errInjected) {
+			wrap: func(w io.Writer) io.Writer { return &testutil.LimitWriter{W: w, N: n} }})
+		if !errors.Is(err, testutil.ErrWriteLimit) {
 			t.Errorf("fail after %d bytes: error %v, want the injected one", n, err)
 		}
 		ents, _ := os.ReadDir(outDir)

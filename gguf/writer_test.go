@@ -7,26 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/bitnet-go/bitnet/internal/testutil"
 )
-
-// errLimit is returned by limitWriter once its budget is spent.
-var errLimit = errors.New("limitWriter: write limit reached")
-
-// limitWriter accepts n bytes, then fails every write (as a full disk does).
-type limitWriter struct {
-	w io.Writer
-	n int
-}
-
-func (l *limitWriter) Write(p []byte) (int, error) {
-	if len(p) > l.n {
-		k, _ := l.w.Write(p[:l.n])
-		l.n = 0
-		return k, errLimit
-	}
-	l.n -= len(p)
-	return l.w.Write(p)
-}
 
 // TestWriteToErrors fails the output after every possible number of bytes
 // of a small file: WriteTo must report the error and never claim more bytes
@@ -36,9 +19,9 @@ func TestWriteToErrors(t *testing.T) {
 	for n := 0; n < len(full); n += 7 {
 		w, _ := synthWriter(t, DefaultAlignment)
 		var buf bytes.Buffer
-		got, err := w.WriteTo(&limitWriter{w: &buf, n: n})
-		if !errors.Is(err, errLimit) {
-			t.Fatalf("limit %d: WriteTo error %v, want errLimit", n, err)
+		got, err := w.WriteTo(&testutil.LimitWriter{W: &buf, N: n})
+		if !errors.Is(err, testutil.ErrWriteLimit) {
+			t.Fatalf("limit %d: WriteTo error %v, want testutil.ErrWriteLimit", n, err)
 		}
 		if got != int64(buf.Len()) || got > int64(n) {
 			t.Fatalf("limit %d: WriteTo returned %d, wrote %d", n, got, buf.Len())
@@ -55,7 +38,7 @@ func failAfter(n int) func(io.Writer) error {
 		if _, err := out.Write(make([]byte, n)); err != nil {
 			return err
 		}
-		return errLimit
+		return testutil.ErrWriteLimit
 	}
 }
 
@@ -97,8 +80,8 @@ func TestWriteFileFailure(t *testing.T) {
 			if err := w.AddTensorFunc("streamed", TypeF32, []uint64{100000}, failAfter(n)); err != nil {
 				t.Fatal(err)
 			}
-			if err := w.WriteFile(path); !errors.Is(err, errLimit) {
-				t.Fatalf("fail after %d: WriteFile(%s) = %v, want errLimit", n, path, err)
+			if err := w.WriteFile(path); !errors.Is(err, testutil.ErrWriteLimit) {
+				t.Fatalf("fail after %d: WriteFile(%s) = %v, want testutil.ErrWriteLimit", n, path, err)
 			}
 		}
 		assertOnly(t, dir, "old.gguf")

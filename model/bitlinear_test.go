@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/bitnet-go/bitnet/gguf"
+	"github.com/bitnet-go/bitnet/internal/testutil"
 	"github.com/bitnet-go/bitnet/internal/workpool"
 	"github.com/bitnet-go/bitnet/quant"
 )
@@ -25,14 +26,6 @@ func tinyModel(t *testing.T, dim, hidden int) (*Model, *State) {
 	return m, st
 }
 
-func randTernary(r *rand.Rand, n int) []int8 {
-	t := make([]int8, n)
-	for i := range t {
-		t[i] = int8(r.IntN(3)) - 1
-	}
-	return t
-}
-
 // TestBitLinearExact checks BitLinear against a straightforward float64
 // computation from the same int8 activations: the integer dot products must
 // be equal and the rescaled outputs within 1e-6 relative (spec §4.3).
@@ -40,7 +33,7 @@ func TestBitLinearExact(t *testing.T) {
 	const K, N, T = 512, 37, 5 // N not a multiple of any unroll or chunk
 	m, st := tinyModel(t, K, K)
 	r := rand.New(rand.NewPCG(1, 2))
-	tern := randTernary(r, K*N)
+	tern := testutil.RandomTernary(r, K*N)
 	// Rows of extreme patterns: all +1, all −1, all 0.
 	for k := range K {
 		tern[0*K+k], tern[1*K+k], tern[2*K+k] = 1, -1, 0

@@ -5,12 +5,13 @@ import (
 	"testing"
 
 	"github.com/bitnet-go/bitnet/gguf"
+	"github.com/bitnet-go/bitnet/internal/testutil"
 )
 
 func BenchmarkDequantize(b *testing.B) {
 	const n = 2560 * 256 // one 2B-4T-width slice
 	rng := rand.New(rand.NewPCG(1, 1))
-	tern := randomTernary(rng, n)
+	tern := testutil.RandomTernary(rng, n)
 	ds := make([]float32, n/QKK)
 	for i := range ds {
 		ds[i] = 0.02

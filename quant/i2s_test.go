@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/bitnet-go/bitnet/gguf"
+	"github.com/bitnet-go/bitnet/internal/testutil"
 )
 
 // specExampleTernary returns the ternary row of the worked examples in spec
@@ -70,18 +71,10 @@ func TestI2SWorkedBytes(t *testing.T) {
 	}
 }
 
-func randomTernary(rng *rand.Rand, n int) []int8 {
-	t := make([]int8, n)
-	for i := range t {
-		t[i] = int8(rng.IntN(3)) - 1
-	}
-	return t
-}
-
 func TestI2SRoundTrip(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, n := range []int{0, 128, 256, 384, 128 * 17, 2560 * 4} {
-		tern := randomTernary(rng, n)
+		tern := testutil.RandomTernary(rng, n)
 		scale := rng.Float32() + 0.01
 		data, err := PackI2S(tern, scale)
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/bitnet-go/bitnet/gguf"
+	"github.com/bitnet-go/bitnet/internal/testutil"
 )
 
 func TestTQ2_0WorkedByte(t *testing.T) {
@@ -44,7 +45,7 @@ func TestTQ2_0RoundTrip(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	for _, nb := range []int{0, 1, 3, 10} {
 		n := nb * QKK
-		tern := randomTernary(rng, n)
+		tern := testutil.RandomTernary(rng, n)
 		d := make([]float32, nb)
 		for i := range d {
 			d[i] = F16ToF32(F32ToF16(rng.Float32()))
@@ -166,7 +167,7 @@ func TestTQ1_0RoundTrip(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	for _, nb := range []int{0, 1, 4} {
 		n := nb * QKK
-		tern := randomTernary(rng, n)
+		tern := testutil.RandomTernary(rng, n)
 		d := make([]float32, nb)
 		for i := range d {
 			d[i] = F16ToF32(F32ToF16(rng.Float32()))
@@ -203,7 +204,7 @@ func TestTQ1_0RoundTrip(t *testing.T) {
 func TestQuantizeTQ(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
 	const n = 3 * QKK
-	tern := randomTernary(rng, n)
+	tern := testutil.RandomTernary(rng, n)
 	tern[0] = 1 // every block has a nonzero
 	tern[QKK] = -1
 	tern[2*QKK] = 1

@@ -2,7 +2,6 @@ package server
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/bitnet-go/bitnet/engine"
 	"github.com/bitnet-go/bitnet/internal/testmodel"
+	"github.com/bitnet-go/bitnet/internal/testutil"
 	"github.com/bitnet-go/bitnet/tokenizer"
 )
 
@@ -30,24 +30,7 @@ type harness struct {
 	srv    *Server
 	ts     *httptest.Server
 	client *openai.Client
-	logs   *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
+	logs   *testutil.SyncBuffer
 }
 
 const testModel = "kjv-tiny"
@@ -65,7 +48,7 @@ func newHarness(t *testing.T, ecfg engine.Config, mutate func(*Config)) *harness
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &testutil.SyncBuffer{}
 	cfg := Config{Engine: eng, Tokenizer: tok, ModelID: testModel, Version: "test", KVType: "f16",
 		ModelLoadTime: 5 * time.Millisecond,
 		Logger:        slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}

@@ -14,12 +14,13 @@ import (
 
 	"github.com/bitnet-go/bitnet/engine"
 	"github.com/bitnet-go/bitnet/gpu/cuda"
+	"github.com/bitnet-go/bitnet/internal/testutil"
 	"github.com/bitnet-go/bitnet/kvcache"
 )
 
 // startServe runs "bitnet serve args…" in-process and returns its base URL,
 // a function that sends the shutdown signal, and the exit code channel.
-func startServe(t *testing.T, args ...string) (string, context.CancelFunc, <-chan int, *syncBuf) {
+func startServe(t *testing.T, args ...string) (string, context.CancelFunc, <-chan int, *testutil.SyncBuffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	addrc := make(chan string, 1)
@@ -27,7 +28,7 @@ func startServe(t *testing.T, args ...string) (string, context.CancelFunc, <-cha
 	serveContext = func() (context.Context, context.CancelFunc) { return ctx, cancel }
 	serveListening = func(a string) { addrc <- a }
 	t.Cleanup(func() { serveContext, serveListening = oldCtx, oldListen })
-	errOut := &syncBuf{}
+	errOut := &testutil.SyncBuffer{}
 	code := make(chan int, 1)
 	go func() { code <- Main(append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), io.Discard, errOut) }()
 	select {

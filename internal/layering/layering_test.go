@@ -29,6 +29,7 @@ var layer = map[string]int{
 	"internal/sysinfo":      0,
 	"internal/shareddata":   0,
 	"internal/gguftest":     0,
+	"internal/testutil":     0,
 	"safetensors":           0,
 	"quant":                 1,
 	"internal/defaultmodel": 1,
