@@ -90,17 +90,24 @@ func HumanBytes(n int64) string {
 	return ""
 }
 
-// KVBudget is the memory the KV cache may use: either a fixed number of
-// bytes or a percentage of the machine's physical RAM. Exactly one of Bytes
+// KVBudget is the memory the KV cache may use: "auto" (the zero value: the
+// engine sizes the pool for max_seqs/4 full contexts), a fixed number of
+// bytes, or a percentage of the machine's physical RAM. At most one of Bytes
 // and Percent is non-zero in a valid budget.
 type KVBudget struct {
 	Bytes   ByteSize // fixed budget, or 0
 	Percent float64  // share of physical RAM in (0, 100], or 0
 }
 
-// ParseKVBudget parses "50%" (a share of RAM) or a ByteSize ("2GiB").
+// IsAuto reports whether the budget is "auto": the engine sizes it.
+func (k KVBudget) IsAuto() bool { return k.Bytes == 0 && k.Percent == 0 }
+
+// ParseKVBudget parses "auto", "50%" (a share of RAM) or a ByteSize ("2GiB").
 func ParseKVBudget(s string) (KVBudget, error) {
 	t := strings.TrimSpace(s)
+	if strings.EqualFold(t, "auto") {
+		return KVBudget{}, nil
+	}
 	if p, ok := strings.CutSuffix(t, "%"); ok {
 		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
 		if err != nil || math.IsNaN(f) || f <= 0 || f > 100 {
@@ -110,7 +117,7 @@ func ParseKVBudget(s string) (KVBudget, error) {
 	}
 	b, err := ParseByteSize(t)
 	if err != nil {
-		return KVBudget{}, fmt.Errorf("%v; or give a share of RAM such as 50%%", err)
+		return KVBudget{}, fmt.Errorf("%v; or give a share of RAM such as 50%%, or auto", err)
 	}
 	if b <= 0 {
 		return KVBudget{}, fmt.Errorf("%q: the budget must be more than 0 bytes", s)
@@ -120,7 +127,10 @@ func ParseKVBudget(s string) (KVBudget, error) {
 
 // String formats the budget as ParseKVBudget reads it.
 func (k KVBudget) String() string {
-	if k.Percent != 0 {
+	switch {
+	case k.IsAuto():
+		return "auto"
+	case k.Percent != 0:
 		return strconv.FormatFloat(k.Percent, 'f', -1, 64) + "%"
 	}
 	return k.Bytes.String()
@@ -128,7 +138,8 @@ func (k KVBudget) String() string {
 
 // Resolve returns the budget in bytes on a machine with totalRAM bytes of
 // physical memory (ignored for a fixed budget; 0 when unknown gives 0 for a
-// percentage).
+// percentage). "auto" resolves to 0, which engine.Config reads as its own
+// sizing.
 func (k KVBudget) Resolve(totalRAM uint64) int64 {
 	if k.Percent != 0 {
 		return int64(float64(totalRAM) * k.Percent / 100)
