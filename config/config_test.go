@@ -366,7 +366,7 @@ func TestSizes(t *testing.T) {
 	for _, tc := range []struct {
 		in   string
 		want ByteSize
-	}{{"0", 0}, {"1024", 1024}, {"1KiB", 1024}, {"2 GiB", 2 << 30}, {"1.5GB", 1.5e9}, {"512mib", 512 << 20}, {"10B", 10}} {
+	}{{"0", 0}, {"1024", 1024}, {"1KiB", 1024}, {"2 GiB", 2 << 30}, {"1.5GB", 1.5e9}, {"512mib", 512 << 20}, {"10B", 10}, {"64k", 64 << 10}, {"1.5GiB", 3 << 29}, {"2GB", 2e9}, {"1M", 1 << 20}} {
 		got, err := ParseByteSize(tc.in)
 		if err != nil || got != tc.want {
 			t.Errorf("ParseByteSize(%q) = %d, %v, want %d", tc.in, got, err, tc.want)

@@ -78,14 +78,19 @@ func (p *Provenance) set(key string, s Source) {
 type Error struct {
 	Key    string // the configuration key, "" when the key itself is unknown or unreadable
 	Source Source // where the setting was found
+	Value  string // for a flag, the value as typed ("" otherwise)
 	Msg    string // what is wrong, lower case, no final period
 }
 
 func (e *Error) Error() string {
-	if e.Key == "" {
-		return fmt.Sprintf("config: %s: %s", e.Source, e.Msg)
+	src := e.Source.String()
+	if e.Source.Kind == FromFlag && e.Value != "" {
+		src += " " + e.Value
 	}
-	return fmt.Sprintf("config: %s: %s: %s", e.Source, e.Key, e.Msg)
+	if e.Key == "" {
+		return fmt.Sprintf("config: %s: %s", src, e.Msg)
+	}
+	return fmt.Sprintf("config: %s: %s: %s", src, e.Key, e.Msg)
 }
 
 // Flag is one configuration value given on the command line.
@@ -338,6 +343,9 @@ func applyFlags(c *Config, prov *Provenance, flags []Flag) []error {
 			}
 			return setString(p, fl.Value)
 		}); err != nil {
+			if ce, ok := err.(*Error); ok && !f.secret {
+				ce.Value = fl.Value
+			}
 			errs = append(errs, err)
 		}
 	}

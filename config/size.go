@@ -9,8 +9,8 @@ import (
 
 // ByteSize is a number of bytes. In files, variables and flags it is an
 // integer ("1048576") or a number with a unit: B, kB/KB, MB, GB, TB
-// (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024), case-insensitive,
-// e.g. "512MiB", "1.5GB".
+// (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024; K, M, G, T alone
+// mean the same), case-insensitive, e.g. "512MiB", "1.5GB", "64k".
 type ByteSize int64
 
 var sizeUnits = []struct {
@@ -19,6 +19,7 @@ var sizeUnits = []struct {
 }{
 	{"kib", 1 << 10}, {"mib", 1 << 20}, {"gib", 1 << 30}, {"tib", 1 << 40},
 	{"kb", 1e3}, {"mb", 1e6}, {"gb", 1e9}, {"tb", 1e12}, {"b", 1},
+	{"k", 1 << 10}, {"m", 1 << 20}, {"g", 1 << 30}, {"t", 1 << 40},
 }
 
 // ParseByteSize parses s as described on ByteSize. Negative sizes and
