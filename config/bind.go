@@ -29,13 +29,14 @@ type Binding struct {
 // the given keys only) and the standard flag of each key that has one. With
 // no keys the command reads every key. defaults holds the command's own
 // default of some keys, written as a flag value would be; `config show`
-// reports them as "default (NAME)", NAME being fs.Name(). Bind panics on an
-// unknown key or an invalid default: bugs in the caller.
-func Bind(fs *flag.FlagSet, defaults map[string]string, keys ...string) *Binding {
+// reports them as "default (CMD)". cmd names the command in those sources
+// and in errors. Bind panics on an unknown key or an invalid default: bugs
+// in the caller.
+func Bind(fs *flag.FlagSet, cmd string, defaults map[string]string, keys ...string) *Binding {
 	if len(keys) == 0 {
 		keys = Keys()
 	}
-	b := &Binding{name: fs.Name(), keys: keys, reads: map[string]bool{}, flagKeys: map[string]string{}, fs: fs,
+	b := &Binding{name: cmd, keys: keys, reads: map[string]bool{}, flagKeys: map[string]string{}, fs: fs,
 		base: Default(), baseProv: &Provenance{}}
 	b.setDefaults(defaults)
 	b.file = fs.String("config", "", "TOML configuration `file` (default $"+FileEnv+"); flags > BITNET_* variables > file > defaults (docs/configuration.md)")

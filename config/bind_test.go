@@ -11,7 +11,7 @@ func newBound(t *testing.T, name string, defaults map[string]string, keys ...str
 	t.Helper()
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	return fs, Bind(fs, defaults, keys...)
+	return fs, Bind(fs, name, defaults, keys...)
 }
 
 // TestBindPrecedenceByProvenance: a flag given with the default's value

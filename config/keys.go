@@ -56,7 +56,7 @@ var fields = []field{
 	{key: "generation.stop", flag: "stop", help: "stop strings; the output ends before the first one",
 		ptr: func(c *Config) any { return &c.Generation.Stop }, check: nonEmptyItems},
 
-	{key: "server.addr", flag: "addr", help: "host:port that `bitnet serve` listens on",
+	{key: "server.addr", flag: "addr", help: "`host:port` that bitnet serve listens on",
 		ptr: func(c *Config) any { return &c.Server.Addr }, check: checkAddr},
 	{key: "server.api_keys", flag: "api-key", help: "accepted API keys (Authorization: Bearer KEY), besides those of api_key_file; none = no authentication",
 		ptr: func(c *Config) any { return &c.Server.APIKeys }, check: checkKeys, secret: true, alias: []string{"BITNET_API_KEY"}},

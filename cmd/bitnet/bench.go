@@ -58,7 +58,7 @@ type benchFlags struct {
 
 func declareBench(fs *flag.FlagSet) *benchFlags {
 	f := &benchFlags{
-		modelCmd:   bindModel(fs, nil, "runtime.device", "memory.kv_type"),
+		modelCmd:   bindModel(fs, "bench", nil, "runtime.device", "memory.kv_type"),
 		p:          fs.Int("p", 128, "prompt tokens (0 = skip the prompt test)"),
 		n:          fs.Int("n", 128, "generated tokens (0 = skip the generation test)"),
 		reps:       fs.Int("r", 3, "repetitions"),

@@ -71,7 +71,7 @@ var chatDefaults = map[string]string{"generation.max_tokens": "512"}
 
 func declareChat(fs *flag.FlagSet) *chatFlags {
 	return &chatFlags{
-		modelCmd: bindModel(fs, chatDefaults, generationKeys...),
+		modelCmd: bindModel(fs, "chat", chatDefaults, generationKeys...),
 		sampling: declareSampling(fs),
 		system:   fs.String("system", "", "system prompt"),
 		tmplName: fs.String("chat-template", "auto", "template: auto, "+strings.Join(chat.Builtins, ", ")+", jinja (the model's own), or Jinja text"),

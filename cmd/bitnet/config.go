@@ -26,17 +26,21 @@ func cmdConfig(args []string, stdout, stderr io.Writer) error {
 	}
 	switch args[0] {
 	case "show":
-		return configShow(args[1:], stdout, stderr)
+		return configShow(args[1:], os.Environ(), stdout, stderr)
 	case "init":
 		return configInit(args[1:], stdout, stderr)
 	}
 	return usagef("unknown subcommand %q (want show or init)", args[0])
 }
 
-var configShowDef = cmdDef{"config show", "[--for COMMAND] [--json] [flags]", "Print the effective configuration as TOML, each value followed by where it came from\n" +
-	"(default, default (COMMAND), file:line, env VAR or flag). Precedence: flags > BITNET_* environment > file > defaults.\n" +
-	"With --for COMMAND (" + strings.Join(configuredNames(), ", ") + ") it takes that command's flags and prints\n" +
-	"exactly the keys the command reads and the values it would use; without, every key and its standard flag."}
+// configShowDef is config show's usage (a function: the commands register
+// in their init functions).
+func configShowDef() cmdDef {
+	return cmdDef{"config show", "[--for COMMAND] [--json] [flags]", "Print the effective configuration as TOML, each value followed by where it came from\n" +
+		"(default, default (COMMAND), file:line, env VAR or flag). Precedence: flags > BITNET_* environment > file > defaults.\n" +
+		"With --for COMMAND (" + strings.Join(configuredNames(), ", ") + ") it takes that command's flags and prints\n" +
+		"exactly the keys the command reads and the values it would use; without, every key and its standard flag."}
+}
 
 // configShowFlags are config show's flags: --for, --json and those of the
 // command it shows for (all keys' standard flags without --for).
@@ -56,7 +60,7 @@ func declareConfigShow(name string) func(fs *flag.FlagSet) *configShowFlags {
 		if declare, ok := configured[name]; ok {
 			f.conf = declare(fs)
 		} else {
-			f.conf = config.Bind(fs, nil)
+			f.conf = config.Bind(fs, "config show", nil)
 		}
 		if fs.Lookup("json") == nil { // bench, crossval, doctor and perplexity have their own --json
 			fs.Bool("json", false, "print JSON: one object per key with value, source, env and flag")
@@ -101,19 +105,21 @@ func checkShowFor(name string) (string, error) {
 	return name, nil
 }
 
-func configShow(args []string, stdout, stderr io.Writer) error {
+// configShow prints the configuration that args and env ("KEY=value"
+// strings) give.
+func configShow(args, env []string, stdout, stderr io.Writer) error {
 	name, err := showFor(args)
 	if err != nil {
 		return err
 	}
-	f, pos, err := parseCmd(configShowDef, declareConfigShow(name), args, stderr)
+	f, pos, err := parseCmd(configShowDef(), declareConfigShow(name), args, stderr)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 && name == "" {
 		return usagef("unexpected argument %q", pos[0])
 	}
-	c, p, err := f.conf.Load(os.Environ())
+	c, p, err := f.conf.Load(env)
 	if err != nil {
 		return err
 	}

@@ -28,7 +28,7 @@ type crossvalFlags struct {
 
 func declareCrossval(fs *flag.FlagSet) *crossvalFlags {
 	return &crossvalFlags{
-		modelCmd:  bindModel(fs, nil),
+		modelCmd:  bindModel(fs, "crossval", nil),
 		refDir:    fs.String("reference", "", "reference set `directory` (holds reference.json); without -m its own model runs"),
 		asJSON:    fs.Bool("json", false, "print JSON"),
 		noGreedy:  fs.Bool("no-greedy", false, "skip the greedy-continuation comparison"),

@@ -56,7 +56,7 @@ func (d *doctorFlags) binding() *config.Binding { return d.conf }
 func declareDoctor(fs *flag.FlagSet) *doctorFlags {
 	return &doctorFlags{
 		asJSON: fs.Bool("json", false, "print JSON"),
-		conf: config.Bind(fs, nil, "model.path", "model.head", "runtime.threads", "runtime.device", "runtime.kernels",
+		conf: config.Bind(fs, "doctor", nil, "model.path", "model.head", "runtime.threads", "runtime.device", "runtime.kernels",
 			"memory.context", "memory.kv_type", "memory.kv_budget", "server.addr", "server.api_key_file"),
 	}
 }

@@ -123,9 +123,9 @@ func (m *modelCmd) binding() *config.Binding { return m.conf }
 
 // bindModel binds the model keys and keys, with the command's defaults
 // (see config.Bind), and adds --mmap.
-func bindModel(fs *flag.FlagSet, defaults map[string]string, keys ...string) modelCmd {
+func bindModel(fs *flag.FlagSet, cmd string, defaults map[string]string, keys ...string) modelCmd {
 	return modelCmd{
-		conf: config.Bind(fs, defaults, append(append([]string{}, modelKeys...), keys...)...),
+		conf: config.Bind(fs, cmd, defaults, append(append([]string{}, modelKeys...), keys...)...),
 		mmap: fs.Bool("mmap", false, "memory-map the model file instead of reading it into memory advised for huge pages (the default, faster on machines where 4 KiB file mappings limit bandwidth: see docs/performance.md)"),
 	}
 }

@@ -27,7 +27,7 @@ type logitsFlags struct {
 
 func declareLogits(fs *flag.FlagSet) *logitsFlags {
 	return &logitsFlags{
-		modelCmd:   bindModel(fs, nil),
+		modelCmd:   bindModel(fs, "logits", nil),
 		tokens:     fs.String("tokens", "", "comma-separated token `ids`"),
 		tokensFile: fs.String("tokens-file", "", "`file` holding a JSON array of token ids"),
 		out:        fs.String("out", "", "output `file` (written atomically)"),

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/bitnet-go/bitnet/config"
 	"github.com/bitnet-go/bitnet/crossval"
 	"github.com/bitnet-go/bitnet/kvcache"
 )
@@ -27,7 +28,7 @@ type perplexityFlags struct {
 
 func declarePerplexity(fs *flag.FlagSet) *perplexityFlags {
 	return &perplexityFlags{
-		modelCmd:   bindModel(fs, nil, "memory.kv_type"),
+		modelCmd:   bindModel(fs, "perplexity", nil, "memory.kv_type"),
 		tokensFile: fs.String("tokens-file", "", "`file` holding a JSON array of token ids"),
 		textFile:   fs.String("text-file", "", "text `file`, tokenized without BOS"),
 		window:     fs.Int("window", 256, "window length in tokens"),
@@ -36,6 +37,18 @@ func declarePerplexity(fs *flag.FlagSet) *perplexityFlags {
 }
 
 func init() { registerConfigured("perplexity", declarePerplexity) }
+
+// perplexitySetup is what perplexity scores with, mapped from the
+// configuration by perplexityConfigs.
+type perplexitySetup struct {
+	model  modelSetup
+	kvType kvcache.Type // memory.kv_type
+}
+
+func perplexityConfigs(c *config.Config, f *perplexityFlags) (perplexitySetup, error) {
+	kt, err := kvcache.ParseType(c.Memory.KVType)
+	return perplexitySetup{model: f.model(c), kvType: kt}, err
+}
 
 func cmdPerplexity(args []string, stdout, stderr io.Writer) error {
 	f, pos, c, err := parseConfigured(perplexityDef, declarePerplexity, args, os.Environ(), stderr)
@@ -52,7 +65,11 @@ func cmdPerplexity(args []string, stdout, stderr io.Writer) error {
 	if *window < 2 {
 		return usagef("--window %d: want at least 2", *window)
 	}
-	l, err := f.model(c).load("", *textFile != "")
+	ps, err := perplexityConfigs(c, f)
+	if err != nil {
+		return err
+	}
+	l, err := ps.model.load("", *textFile != "")
 	if err != nil {
 		return err
 	}
@@ -74,11 +91,7 @@ func cmdPerplexity(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("token %d at index %d is outside the vocabulary (%d)", t, i, l.model.Config.VocabSize)
 		}
 	}
-	kt, err := kvcache.ParseType(c.Memory.KVType)
-	if err != nil {
-		return err
-	}
-	res, err := crossval.PerplexityKV(l.model, tokens, *window, kt, func(done, total int) {
+	res, err := crossval.PerplexityKV(l.model, tokens, *window, ps.kvType, func(done, total int) {
 		if !*asJSON {
 			fmt.Fprintf(stderr, "\rwindow %d/%d", done, total)
 		}

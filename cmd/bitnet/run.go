@@ -31,7 +31,7 @@ type runFlags struct {
 
 func declareRun(fs *flag.FlagSet) *runFlags {
 	return &runFlags{
-		modelCmd:  bindModel(fs, nil, append([]string{"runtime.device"}, generationKeys...)...),
+		modelCmd:  bindModel(fs, "run", nil, append([]string{"runtime.device"}, generationKeys...)...),
 		sampling:  declareSampling(fs),
 		ignoreEOS: fs.Bool("ignore-eos", false, "keep generating past end-of-generation tokens"),
 		noBOS:     fs.Bool("no-bos", false, "do not add the BOS token"),

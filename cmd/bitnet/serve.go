@@ -60,7 +60,7 @@ type serveFlags struct {
 
 func declareServe(fs *flag.FlagSet) *serveFlags {
 	return &serveFlags{
-		modelCmd:     bindModel(fs, nil, serveKeys...),
+		modelCmd:     bindModel(fs, "serve", nil, serveKeys...),
 		modelID:      fs.String("model-id", "", "model `id` served by /v1/models and accepted in requests (default: the file name without .gguf)"),
 		chatTemplate: fs.String("chat-template", "", "chat template: a built-in name ("+strings.Join(chat.Names(), ", ")+") or Jinja text (default: from the model)"),
 	}

@@ -31,7 +31,7 @@ func (v *validateFlags) binding() *config.Binding { return v.conf }
 
 func declareValidate(fs *flag.FlagSet) *validateFlags {
 	return &validateFlags{
-		conf:      config.Bind(fs, nil, "memory.context", "memory.kv_type", "model.head", "runtime.threads"),
+		conf:      config.Bind(fs, "validate", nil, "memory.context", "memory.kv_type", "model.head", "runtime.threads"),
 		asJSON:    fs.Bool("json", false, "print JSON"),
 		noForward: fs.Bool("no-forward", false, "skip the one-token forward pass"),
 	}
