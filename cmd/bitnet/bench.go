@@ -83,6 +83,8 @@ type benchSetup struct {
 	p, n, reps, ubatch, ctx, depth int
 }
 
+func (s benchSetup) modelSetup() modelSetup { return s.model }
+
 func benchConfigs(c *config.Config, f *benchFlags) (benchSetup, error) {
 	s := benchSetup{model: f.model(c), device: c.Runtime.Device, p: *f.p, n: *f.n, reps: *f.reps, ubatch: *f.ubatch, ctx: *f.ctx, depth: *f.depth}
 	switch {
@@ -109,14 +111,12 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		return usagef("unexpected argument %q", pos[0])
 	}
 	s, err := benchConfigs(c, f)
-	if err != nil {
-		return err
-	}
-	l, err := s.model.load("", false)
-	if err != nil {
-		return err
-	}
-	defer l.Close()
+	return withModel(s, err, false, func(l *loaded, s benchSetup) error { return benchModel(l, s, f, stdout, stderr) })
+}
+
+// benchModel runs the tests s asks for on the loaded model and prints the
+// result.
+func benchModel(l *loaded, s benchSetup, f *benchFlags, stdout, stderr io.Writer) error {
 	cfg := l.model.Config
 	if s.ctx == 0 {
 		s.ctx = s.depth + max(s.p, s.n)

@@ -88,6 +88,8 @@ type chatSetup struct {
 	gen   genSetup
 }
 
+func (s chatSetup) modelSetup() modelSetup { return s.model }
+
 func chatConfigs(c *config.Config, f *chatFlags) (chatSetup, error) {
 	g, err := genConfig(c, f.sampling)
 	return chatSetup{model: f.model(c), gen: g}, err
@@ -102,20 +104,14 @@ func runChat(args []string, stdin io.Reader, stdout, stderr io.Writer, interacti
 		return usagef("unexpected argument %q (chat reads its turns from standard input)", pos[0])
 	}
 	cs, err := chatConfigs(c, f)
-	if err != nil {
-		return err
-	}
-	l, err := cs.model.load("", true)
-	if err != nil {
-		return err
-	}
-	defer l.Close()
-	s, name, err := chatSession(l, cs, f, stderr)
-	if err != nil {
-		return err
-	}
-	opt := generate.Options{MaxTokens: cs.gen.maxTokens, Sampling: cs.gen.sampling, Stop: cs.gen.stop}
-	return chatLoop(&chatter{s: s, opt: opt, stdout: stdout, stderr: stderr, verbose: *f.verbose}, stdin, interactive, sigs, l.file.Name+" (template "+name+")")
+	return withModel(cs, err, true, func(l *loaded, cs chatSetup) error {
+		s, name, err := chatSession(l, cs, f, stderr)
+		if err != nil {
+			return err
+		}
+		opt := generate.Options{MaxTokens: cs.gen.maxTokens, Sampling: cs.gen.sampling, Stop: cs.gen.stop}
+		return chatLoop(&chatter{s: s, opt: opt, stdout: stdout, stderr: stderr, verbose: *f.verbose}, stdin, interactive, sigs, l.file.Name+" (template "+name+")")
+	})
 }
 
 // chatSession makes the session of a chat: the template and a state of

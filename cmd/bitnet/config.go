@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -125,9 +124,7 @@ func configShow(args, env []string, stdout, stderr io.Writer) error {
 	}
 	entries := f.conf.Entries(c, p)
 	if f.asJSON() {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(entries)
+		return printJSON(stdout, entries)
 	}
 	printEntries(stdout, entries)
 	return nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,72 +18,43 @@ import (
 	"github.com/bitnet-go/bitnet/validate"
 )
 
+// mapWith parses args with declare, loads the configuration from env and
+// maps it with m.
+func mapWith[F binder, S any](d cmdDef, declare func(*flag.FlagSet) F, m func(*config.Config, F) (S, error), args, env []string) (any, error) {
+	f, _, c, err := parseConfigured(d, declare, args, env, io.Discard)
+	if err != nil {
+		return nil, err
+	}
+	return m(c, f)
+}
+
 // mapped runs the flag parsing, configuration loading and mapping function
 // of cmd on args and env, and returns what the command would run with.
 func mapped(cmd string, args, env []string) (any, error) {
+	model := func(c *config.Config, f binder) (modelSetup, error) {
+		return f.(interface {
+			model(*config.Config) modelSetup
+		}).model(c), nil
+	}
 	switch cmd {
 	case "serve":
-		f, _, c, err := parseConfigured(serveDef, declareServe, args, env, io.Discard)
-		if err != nil {
-			return nil, err
-		}
-		return serveConfigs(c, f, io.Discard)
+		return mapWith(serveDef, declareServe, func(c *config.Config, f *serveFlags) (serveSetup, error) { return serveConfigs(c, f, io.Discard) }, args, env)
 	case "run":
-		f, _, c, err := parseConfigured(runDef, declareRun, args, env, io.Discard)
-		if err != nil {
-			return nil, err
-		}
-		return runConfigs(c, f)
+		return mapWith(runDef, declareRun, runConfigs, args, env)
 	case "chat":
-		f, _, c, err := parseConfigured(chatDef, declareChat, args, env, io.Discard)
-		if err != nil {
-			return nil, err
-		}
-		return chatConfigs(c, f)
+		return mapWith(chatDef, declareChat, chatConfigs, args, env)
 	case "bench":
-		f, _, c, err := parseConfigured(benchDef, declareBench, args, env, io.Discard)
-		if err != nil {
-			return nil, err
-		}
-		return benchConfigs(c, f)
+		return mapWith(benchDef, declareBench, benchConfigs, args, env)
 	case "perplexity":
-		f, _, c, err := parseConfigured(perplexityDef, declarePerplexity, args, env, io.Discard)
-		if err != nil {
-			return nil, err
-		}
-		return perplexityConfigs(c, f)
+		return mapWith(perplexityDef, declarePerplexity, perplexityConfigs, args, env)
 	case "validate":
-		f, _, c, err := parseConfigured(validateDef, declareValidate, args, env, io.Discard)
-		if err != nil {
-			return nil, err
-		}
-		return validateOptions(c, f), nil
-	}
-	return mappedModel(cmd, args, env)
-}
-
-// mappedModel is mapped for the commands whose whole configuration is the
-// model setup, and doctor, which hands the configuration to validate.Host.
-func mappedModel(cmd string, args, env []string) (any, error) {
-	switch cmd {
+		return mapWith(validateDef, declareValidate, func(c *config.Config, f *validateFlags) (validate.Options, error) { return validateOptions(c, f), nil }, args, env)
 	case "logits":
-		f, _, c, err := parseConfigured(logitsDef, declareLogits, args, env, io.Discard)
-		if err != nil {
-			return nil, err
-		}
-		return f.model(c), nil
+		return mapWith(logitsDef, declareLogits, func(c *config.Config, f *logitsFlags) (modelSetup, error) { return model(c, f) }, args, env)
 	case "crossval":
-		f, _, c, err := parseConfigured(crossvalDef, declareCrossval, args, env, io.Discard)
-		if err != nil {
-			return nil, err
-		}
-		return f.model(c), nil
-	case "doctor":
-		_, _, c, err := parseConfigured(doctorDef, declareDoctor, args, env, io.Discard)
-		if err != nil {
-			return nil, err
-		}
-		return c, nil
+		return mapWith(crossvalDef, declareCrossval, func(c *config.Config, f *crossvalFlags) (modelSetup, error) { return model(c, f) }, args, env)
+	case "doctor": // doctor hands the configuration itself to validate.Host
+		return mapWith(doctorDef, declareDoctor, func(c *config.Config, _ *doctorFlags) (*config.Config, error) { return c, nil }, args, env)
 	}
 	return nil, fmt.Errorf("no mapping for %s", cmd)
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -113,9 +112,7 @@ func cmdDoctor(args []string, stdout, stderr io.Writer) error {
 	out := doctorOut{Model: mr.Subject, Findings: rep.Findings, Memory: need, Facts: facts,
 		Passed: rep.Count(validate.Pass), Warnings: rep.Count(validate.Warn), Failures: rep.Count(validate.Fail), ExitCode: rep.ExitCode()}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
+		if err := printJSON(stdout, out); err != nil {
 			return err
 		}
 	} else {

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/bitnet-go/bitnet/config"
@@ -132,3 +134,39 @@ func bindModel(fs *flag.FlagSet, cmd string, defaults map[string]string, keys ..
 
 // model is the model setup of the configuration c.
 func (m *modelCmd) model(c *config.Config) modelSetup { return modelConfig(c, *m.mmap) }
+
+// printJSON writes v to w as indented JSON.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// readStdin reads all of standard input; what names what is read, for the
+// errors ("no prompt: give it as an argument or on standard input" when
+// standard input is a terminal, hint being "give it as an argument").
+func readStdin(what, hint string) (string, error) {
+	if st, err := os.Stdin.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+		return "", usagef("no %s: %s or on standard input", what, hint)
+	}
+	b, err := io.ReadAll(os.Stdin)
+	if err != nil {
+		return "", fmt.Errorf("reading the %s from standard input: %w", what, err)
+	}
+	return string(b), nil
+}
+
+// withModel loads the model that the setup s names (err: the error of
+// mapping it) and calls run with the model and s; the model is closed when
+// run returns.
+func withModel[S interface{ modelSetup() modelSetup }](s S, err error, withTokenizer bool, run func(*loaded, S) error) error {
+	if err != nil {
+		return err
+	}
+	l, err := s.modelSetup().load("", withTokenizer)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	return run(l, s)
+}

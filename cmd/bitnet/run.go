@@ -51,6 +51,8 @@ type runSetup struct {
 	gen    genSetup
 }
 
+func (s runSetup) modelSetup() modelSetup { return s.model }
+
 func runConfigs(c *config.Config, f *runFlags) (runSetup, error) {
 	g, err := genConfig(c, f.sampling)
 	return runSetup{model: f.model(c), device: c.Runtime.Device, gen: g}, err
@@ -66,15 +68,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	s, err := runConfigs(c, f)
-	if err != nil {
-		return err
-	}
-	l, err := s.model.load("", true)
-	if err != nil {
-		return err
-	}
-	defer l.Close()
-	return runPrompt(l, s, f, prompt, stdout, stderr)
+	return withModel(s, err, true, func(l *loaded, s runSetup) error { return runPrompt(l, s, f, prompt, stdout, stderr) })
 }
 
 // readPrompt returns the one positional argument, or standard input when
@@ -82,14 +76,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 func readPrompt(pos []string) (string, error) {
 	switch len(pos) {
 	case 0:
-		if st, err := os.Stdin.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			return "", usagef("no prompt: give it as an argument or on standard input")
-		}
-		b, err := io.ReadAll(os.Stdin)
-		if err != nil {
-			return "", fmt.Errorf("reading the prompt from standard input: %w", err)
-		}
-		return string(b), nil
+		return readStdin("prompt", "give it as an argument")
 	case 1:
 		return pos[0], nil
 	}
