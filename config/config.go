@@ -28,7 +28,7 @@ type Model struct {
 // Runtime says where and how the forward pass runs.
 type Runtime struct {
 	Threads int    // runtime.threads: worker threads; 0 = one per CPU Go may use
-	Device  string // runtime.device: "auto", "cpu", "cuda" or "cuda:N"
+	Device  string // runtime.device: "cpu", "auto", "cuda" or "cuda:N"
 	Kernels string // runtime.kernels: "auto", "generic", "avx2", "avx512vnni" or "neon"
 }
 
@@ -57,17 +57,17 @@ type Server struct {
 
 // Memory bounds the KV cache.
 type Memory struct {
-	KVBudget KVBudget // memory.kv_budget: bytes ("2GiB") or share of RAM ("50%") for all KV blocks
+	KVBudget KVBudget // memory.kv_budget: "auto", bytes ("2GiB") or share of RAM ("50%") for all KV blocks
 	KVType   string   // memory.kv_type: "f16" or "q8"
 	Context  int      // memory.context: tokens per sequence; 0 = the model's training context
 }
 
-// Scheduler bounds the continuous-batching loop.
+// Scheduler bounds the continuous-batching loop of `bitnet serve`.
 type Scheduler struct {
-	MaxBatch     int           // scheduler.max_batch: sequences decoded together per step
-	MaxQueue     int           // scheduler.max_queue: requests waiting beyond that; more get 429
-	PrefillChunk int           // scheduler.prefill_chunk: prompt tokens per prefill step
-	QueueTimeout time.Duration // scheduler.queue_timeout: longest wait in the queue; 0 = none
+	MaxBatch     int // scheduler.max_batch: rows (tokens of all sequences) per forward step
+	MaxSeqs      int // scheduler.max_seqs: sequences decoded concurrently
+	MaxQueue     int // scheduler.max_queue: requests waiting for a sequence slot; more get 429
+	PrefillChunk int // scheduler.prefill_chunk: most prompt tokens of one sequence per step; 0 = max_batch/2
 }
 
 // Thresholds are performance levels below which the server logs a warning
@@ -86,10 +86,14 @@ type Telemetry struct {
 }
 
 // Default returns the built-in defaults, the lowest layer of every Load.
+// They are the values the commands and the engine use when nothing is set:
+// the scheduler's are engine.Config's, the KV budget "auto" is the engine's
+// sizing (room for max_seqs/4 full contexts), and the device is the CPU
+// until the CUDA backend has been checked on a GPU (docs/gpu.md).
 func Default() *Config {
 	return &Config{
 		Model:   Model{Path: "", Head: "f16"},
-		Runtime: Runtime{Threads: 0, Device: "auto", Kernels: "auto"},
+		Runtime: Runtime{Threads: 0, Device: "cpu", Kernels: "auto"},
 		Generation: Generation{
 			MaxTokens: 128, Temperature: 0.8, TopK: 40, TopP: 0.95, MinP: 0.05,
 			RepeatPenalty: 1, Seed: -1, Stop: []string{},
@@ -98,8 +102,8 @@ func Default() *Config {
 			Addr: "127.0.0.1:8080", APIKeys: []string{}, CORSOrigins: []string{},
 			MaxBodyBytes: 1 << 20, RequestTimeout: 10 * time.Minute, ShutdownTimeout: 30 * time.Second,
 		},
-		Memory:     Memory{KVBudget: KVBudget{Percent: 50}, KVType: "f16", Context: 0},
-		Scheduler:  Scheduler{MaxBatch: 16, MaxQueue: 64, PrefillChunk: 256, QueueTimeout: 30 * time.Second},
+		Memory:     Memory{KVBudget: KVBudget{}, KVType: "f16", Context: 0},
+		Scheduler:  Scheduler{MaxBatch: 64, MaxSeqs: 128, MaxQueue: 256, PrefillChunk: 0},
 		Thresholds: Thresholds{MinGenTokS: 0, MaxTTFT: 0},
 		Telemetry:  Telemetry{LogFormat: "text", LogLevel: "info", Metrics: true, OTLPEndpoint: ""},
 	}

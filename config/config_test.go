@@ -156,14 +156,15 @@ func TestInvalid(t *testing.T) {
 		{"port", "", nil, []Flag{{Name: "addr", Key: "server.addr", Value: "h:99999"}}, []string{"server.addr", "port"}},
 		{"duration", "[server]\nrequest_timeout = 30\n", nil, nil, []string{"server.request_timeout", "duration"}},
 		{"duration text", "", []string{"BITNET_SERVER_SHUTDOWN_TIMEOUT=soon"}, nil, []string{"server.shutdown_timeout", "not a duration"}},
-		{"negative duration", "", []string{"BITNET_SCHEDULER_QUEUE_TIMEOUT=-1s"}, nil, []string{"scheduler.queue_timeout", "negative"}},
+		{"negative duration", "", []string{"BITNET_SERVER_REQUEST_TIMEOUT=-1s"}, nil, []string{"server.request_timeout", "negative"}},
 		{"size", "", []string{"BITNET_SERVER_MAX_BODY_BYTES=lots"}, nil, []string{"server.max_body_bytes", "not a size"}},
 		{"zero size", "[server]\nmax_body_bytes = 0\n", nil, nil, []string{"server.max_body_bytes", "below the minimum"}},
 		{"budget percent", "[memory]\nkv_budget = \"150%\"\n", nil, nil, []string{"memory.kv_budget", "(0, 100]"}},
 		{"origin", "[server]\ncors_origins = [\"example.com\"]\n", nil, nil, []string{"server.cors_origins", "scheme://host"}},
 		{"endpoint", "", []string{"BITNET_TELEMETRY_OTLP_ENDPOINT=collector:4318"}, nil, []string{"telemetry.otlp_endpoint", "URL"}},
 		{"api key space", "[server]\napi_keys = [\"a b\"]\n", nil, nil, []string{"server.api_keys", "white space"}},
-		{"keys both ways", "[server]\napi_keys = [\"k\"]\napi_key_file = \"/k\"\n", nil, nil, []string{"server.api_key_file", "cfg.toml:3", "server.api_keys", "cfg.toml:2"}},
+		{"api key alias contradicts", "", []string{"BITNET_API_KEY=a", "BITNET_SERVER_API_KEYS=b"}, nil, []string{"BITNET_API_KEY", "BITNET_SERVER_API_KEYS"}},
+		{"zero max_seqs", "[scheduler]\nmax_seqs = 0\n", nil, nil, []string{"scheduler.max_seqs", "out of range"}},
 		{"max tokens over context", "", []string{"BITNET_MEMORY_CONTEXT=64"}, []Flag{{Name: "n", Key: "generation.max_tokens", Value: "100"}}, []string{"generation.max_tokens", "flag -n", "memory.context", "env BITNET_MEMORY_CONTEXT"}},
 		{"syntax", "[server\naddr = 1\n", nil, nil, []string{"cfg.toml:1", "syntax"}},
 		{"duplicate key", "[server]\naddr = \"a:1\"\naddr = \"b:1\"\n", nil, nil, []string{"cfg.toml:3", "set twice"}},
@@ -365,7 +366,7 @@ func TestSizes(t *testing.T) {
 	for _, tc := range []struct {
 		in   string
 		want ByteSize
-	}{{"0", 0}, {"1024", 1024}, {"1KiB", 1024}, {"2 GiB", 2 << 30}, {"1.5GB", 1.5e9}, {"512mib", 512 << 20}, {"10B", 10}} {
+	}{{"0", 0}, {"1024", 1024}, {"1KiB", 1024}, {"2 GiB", 2 << 30}, {"1.5GB", 1.5e9}, {"512mib", 512 << 20}, {"10B", 10}, {"64k", 64 << 10}, {"1.5GiB", 3 << 29}, {"2GB", 2e9}, {"1M", 1 << 20}} {
 		got, err := ParseByteSize(tc.in)
 		if err != nil || got != tc.want {
 			t.Errorf("ParseByteSize(%q) = %d, %v, want %d", tc.in, got, err, tc.want)
@@ -383,6 +384,9 @@ func TestSizes(t *testing.T) {
 	k, err := ParseKVBudget("50%")
 	if err != nil || k.Resolve(1000) != 500 {
 		t.Errorf("50%%: %v %v", k, err)
+	}
+	if k, err := ParseKVBudget("auto"); err != nil || !k.IsAuto() || k.String() != "auto" || k.Resolve(1000) != 0 {
+		t.Errorf("auto: %v %v", k, err)
 	}
 	for _, bad := range []string{"0%", "101%", "x%", "0"} {
 		if _, err := ParseKVBudget(bad); err == nil {

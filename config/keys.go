@@ -33,7 +33,7 @@ var fields = []field{
 
 	{key: "runtime.threads", flag: "threads", help: "worker threads; 0 = one per CPU Go may use",
 		ptr: func(c *Config) any { return &c.Runtime.Threads }, check: intRange(0, 4096)},
-	{key: "runtime.device", flag: "device", help: "where the forward pass runs: auto (CUDA when available, else CPU), cpu, cuda or cuda:N",
+	{key: "runtime.device", flag: "device", help: "where the forward pass runs: cpu, auto (CUDA when usable, else the CPU), cuda or cuda:N",
 		ptr: func(c *Config) any { return &c.Runtime.Device }, check: checkDevice},
 	{key: "runtime.kernels", flag: "kernels", help: "CPU kernel set: auto (best the CPU supports), generic (pure Go), avx2, avx512vnni or neon",
 		ptr: func(c *Config) any { return &c.Runtime.Kernels }, check: oneOf("auto", "generic", "avx2", "avx512vnni", "neon"),
@@ -56,10 +56,10 @@ var fields = []field{
 	{key: "generation.stop", flag: "stop", help: "stop strings; the output ends before the first one",
 		ptr: func(c *Config) any { return &c.Generation.Stop }, check: nonEmptyItems},
 
-	{key: "server.addr", flag: "addr", help: "host:port that `bitnet serve` listens on",
+	{key: "server.addr", flag: "addr", help: "`host:port` that bitnet serve listens on",
 		ptr: func(c *Config) any { return &c.Server.Addr }, check: checkAddr},
-	{key: "server.api_keys", flag: "api-key", help: "accepted API keys (Authorization: Bearer KEY); empty = no authentication",
-		ptr: func(c *Config) any { return &c.Server.APIKeys }, check: checkKeys, secret: true},
+	{key: "server.api_keys", flag: "api-key", help: "accepted API keys (Authorization: Bearer KEY), besides those of api_key_file; none = no authentication",
+		ptr: func(c *Config) any { return &c.Server.APIKeys }, check: checkKeys, secret: true, alias: []string{"BITNET_API_KEY"}},
 	{key: "server.api_key_file", flag: "api-key-file", help: "file holding one API key per line (# comments allowed); empty = none",
 		ptr: func(c *Config) any { return &c.Server.APIKeyFile }},
 	{key: "server.cors_origins", flag: "cors-origin", help: `origins allowed by CORS: "*" or scheme://host[:port]; empty = CORS off`,
@@ -71,21 +71,21 @@ var fields = []field{
 	{key: "server.shutdown_timeout", flag: "shutdown-timeout", help: `on SIGTERM, how long in-flight streams may finish before they are cancelled`,
 		ptr: func(c *Config) any { return &c.Server.ShutdownTimeout }, check: durationMin(0)},
 
-	{key: "memory.kv_budget", flag: "kv-budget", help: `memory for all KV-cache blocks: bytes ("2GiB") or a share of physical RAM ("50%")`,
+	{key: "memory.kv_budget", flag: "kv-budget", help: `memory for all KV-cache blocks: auto (room for max_seqs/4 full contexts), bytes ("2GiB") or a share of physical RAM ("50%")`,
 		ptr: func(c *Config) any { return &c.Memory.KVBudget }, check: checkBudget},
 	{key: "memory.kv_type", flag: "kv-type", help: "KV-cache element type: f16, or q8 (int8 with per-head, per-token scales; half the memory)",
 		ptr: func(c *Config) any { return &c.Memory.KVType }, check: oneOf("f16", "q8")},
 	{key: "memory.context", flag: "ctx", help: "context length per sequence in tokens; 0 = the model's training context",
 		ptr: func(c *Config) any { return &c.Memory.Context }, check: intRange(0, 1<<24)},
 
-	{key: "scheduler.max_batch", flag: "max-batch", help: "most sequences decoded together in one step",
-		ptr: func(c *Config) any { return &c.Scheduler.MaxBatch }, check: intRange(1, 4096)},
-	{key: "scheduler.max_queue", flag: "max-queue", help: "most requests waiting for a slot; beyond it requests get 429",
-		ptr: func(c *Config) any { return &c.Scheduler.MaxQueue }, check: intRange(0, 1<<20)},
-	{key: "scheduler.prefill_chunk", flag: "prefill-chunk", help: "prompt tokens processed per prefill step, so running streams keep flowing",
-		ptr: func(c *Config) any { return &c.Scheduler.PrefillChunk }, check: intRange(1, 1<<20)},
-	{key: "scheduler.queue_timeout", flag: "queue-timeout", help: `longest a request may wait in the queue ("30s"); 0 = no limit`,
-		ptr: func(c *Config) any { return &c.Scheduler.QueueTimeout }, check: durationMin(0)},
+	{key: "scheduler.max_batch", flag: "max-batch", help: "rows (tokens of all sequences together) per batched forward step",
+		ptr: func(c *Config) any { return &c.Scheduler.MaxBatch }, check: intRange(1, 1<<16)},
+	{key: "scheduler.max_seqs", flag: "max-seqs", help: "sequences decoded concurrently",
+		ptr: func(c *Config) any { return &c.Scheduler.MaxSeqs }, check: intRange(1, 1<<16)},
+	{key: "scheduler.max_queue", flag: "max-queue", help: "requests waiting for a sequence slot; beyond it requests get 429",
+		ptr: func(c *Config) any { return &c.Scheduler.MaxQueue }, check: intRange(1, 1<<20)},
+	{key: "scheduler.prefill_chunk", flag: "prefill-chunk", help: "most prompt tokens of one sequence per step, so running streams keep flowing; 0 = max_batch/2",
+		ptr: func(c *Config) any { return &c.Scheduler.PrefillChunk }, check: intRange(0, 1<<20)},
 
 	{key: "thresholds.min_gen_tok_s", flag: "min-gen-tok-s", help: "warn when a sequence generates fewer tokens per second; 0 = off",
 		ptr: func(c *Config) any { return &c.Thresholds.MinGenTokS }, check: floatRange(0, 1e9, true, true)},
@@ -96,7 +96,7 @@ var fields = []field{
 		ptr: func(c *Config) any { return &c.Telemetry.LogFormat }, check: oneOf("text", "json")},
 	{key: "telemetry.log_level", flag: "log-level", help: "least severe level logged: debug, info, warn or error",
 		ptr: func(c *Config) any { return &c.Telemetry.LogLevel }, check: oneOf("debug", "info", "warn", "error")},
-	{key: "telemetry.metrics", flag: "metrics", help: "serve Prometheus metrics at /metrics",
+	{key: "telemetry.metrics", flag: "metrics", help: "serve Prometheus metrics at /metrics (false: /metrics answers 404)",
 		ptr: func(c *Config) any { return &c.Telemetry.Metrics }},
 	{key: "telemetry.otlp_endpoint", flag: "otlp-endpoint", help: "OpenTelemetry OTLP/HTTP collector URL (http://host:4318); empty = tracing off",
 		ptr: func(c *Config) any { return &c.Telemetry.OTLPEndpoint }, check: checkEndpoint},
@@ -544,9 +544,11 @@ func checkEndpoint(v any) error {
 func checkBudget(v any) error {
 	k := v.(KVBudget)
 	switch {
+	case k.IsAuto():
+		return nil
 	case k.Percent != 0 && k.Bytes != 0:
 		return fmt.Errorf("set bytes or a percentage, not both")
-	case k.Percent == 0 && k.Bytes <= 0:
+	case k.Percent == 0 && k.Bytes < 0:
 		return fmt.Errorf("the budget must be more than 0 bytes")
 	case k.Percent < 0 || k.Percent > 100 || math.IsNaN(k.Percent):
 		return fmt.Errorf("%g%% is out of range (0, 100]", k.Percent)

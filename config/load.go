@@ -78,14 +78,19 @@ func (p *Provenance) set(key string, s Source) {
 type Error struct {
 	Key    string // the configuration key, "" when the key itself is unknown or unreadable
 	Source Source // where the setting was found
+	Value  string // for a flag, the value as typed ("" otherwise)
 	Msg    string // what is wrong, lower case, no final period
 }
 
 func (e *Error) Error() string {
-	if e.Key == "" {
-		return fmt.Sprintf("config: %s: %s", e.Source, e.Msg)
+	src := e.Source.String()
+	if e.Source.Kind == FromFlag && e.Value != "" {
+		src += " " + e.Value
 	}
-	return fmt.Sprintf("config: %s: %s: %s", e.Source, e.Key, e.Msg)
+	if e.Key == "" {
+		return fmt.Sprintf("config: %s: %s", src, e.Msg)
+	}
+	return fmt.Sprintf("config: %s: %s: %s", src, e.Key, e.Msg)
 }
 
 // Flag is one configuration value given on the command line.
@@ -105,7 +110,6 @@ const FileEnv = "BITNET_CONFIG"
 // are read elsewhere; Load neither applies nor rejects them.
 var ignoredEnv = map[string]bool{
 	FileEnv:                  true,
-	"BITNET_API_KEY":         true, // server API key (kept out of config files)
 	"BITNET_NVRTC_PATH":      true, // gpu/cuda: NVRTC library override
 	"BITNET_CUDA_PATH":       true, // gpu/cuda: driver library override
 	"BITNET_CUDA_CACHE":      true, // gpu/cuda: PTX cache directory
@@ -154,8 +158,17 @@ func LoadPreset(preset, file string, env []string, flags []Flag) (*Config, *Prov
 }
 
 func load(base *Config, file string, env []string, flags []Flag) (*Config, *Provenance, error) {
+	return loadOver(base, &Provenance{}, file, env, flags)
+}
+
+// loadOver is load from base, whose values came from baseProv (missing keys:
+// the defaults).
+func loadOver(base *Config, baseProv *Provenance, file string, env []string, flags []Flag) (*Config, *Provenance, error) {
 	c := base.Clone()
 	prov := &Provenance{}
+	for k, s := range baseProv.sources {
+		prov.set(k, s)
+	}
 	var errs []error
 	envMap := environ(env)
 	if file == "" {
@@ -330,6 +343,9 @@ func applyFlags(c *Config, prov *Provenance, flags []Flag) []error {
 			}
 			return setString(p, fl.Value)
 		}); err != nil {
+			if ce, ok := err.(*Error); ok && !f.secret {
+				ce.Value = fl.Value
+			}
 			errs = append(errs, err)
 		}
 	}
@@ -339,10 +355,6 @@ func applyFlags(c *Config, prov *Provenance, flags []Flag) []error {
 // crossCheck reports settings that are valid alone but contradict each other.
 func crossCheck(c *Config, prov *Provenance) []error {
 	var errs []error
-	if len(c.Server.APIKeys) > 0 && c.Server.APIKeyFile != "" {
-		errs = append(errs, &Error{Key: "server.api_key_file", Source: prov.Source("server.api_key_file"),
-			Msg: fmt.Sprintf("set together with server.api_keys (%s); give the keys one way", prov.Source("server.api_keys"))})
-	}
 	if c.Memory.Context > 0 && c.Generation.MaxTokens > c.Memory.Context {
 		errs = append(errs, &Error{Key: "generation.max_tokens", Source: prov.Source("generation.max_tokens"),
 			Msg: fmt.Sprintf("%d exceeds memory.context = %d (%s)", c.Generation.MaxTokens, c.Memory.Context, prov.Source("memory.context"))})
@@ -430,20 +442,34 @@ func Define(fs *flag.FlagSet, keys ...string) {
 		if f == nil || f.flag == "" {
 			panic(fmt.Sprintf("config: Define(%q): no such key or no standard flag", k))
 		}
-		usage := fmt.Sprintf("%s (%s, env %s, default %s)", f.help, f.key, EnvName(f.key), literal(f.ptr(def)))
-		if _, isList := f.ptr(def).(*[]string); isList {
-			fs.Var(&listFlag{}, f.flag, usage+"; repeatable")
-			continue
-		}
-		fs.Var(&rawFlag{}, f.flag, usage)
+		defineFlag(fs, f, f.flag, literal(f.ptr(def)))
 	}
 }
 
-// rawFlag holds a flag's text until Load parses it.
-type rawFlag struct{ s string }
+// defineFlag adds the flag name for field f to fs, with def as the default
+// shown in its usage.
+func defineFlag(fs *flag.FlagSet, f *field, name, def string) {
+	usage := fmt.Sprintf("%s (%s, env %s, default %s)", f.help, f.key, EnvName(f.key), def)
+	switch f.ptr(Default()).(type) {
+	case *[]string:
+		fs.Var(&listFlag{}, name, usage+"; repeatable")
+	case *bool:
+		fs.Var(&rawFlag{isBool: true}, name, usage)
+	default:
+		fs.Var(&rawFlag{}, name, usage)
+	}
+}
+
+// rawFlag holds a flag's text until Load parses it. A boolean key's flag
+// may be given alone (--metrics means --metrics=true).
+type rawFlag struct {
+	s      string
+	isBool bool
+}
 
 func (r *rawFlag) String() string     { return r.s }
 func (r *rawFlag) Set(s string) error { r.s = s; return nil }
+func (r *rawFlag) IsBoolFlag() bool   { return r.isBool }
 
 // listFlag collects the values of a repeatable flag.
 type listFlag struct{ items []string }
@@ -496,11 +522,18 @@ type Entry struct {
 	Flag   string `json:"flag,omitempty"`
 }
 
-// Entries lists every key of c in file order with its value and source.
-// Secret values (API keys) are masked.
-func (c *Config) Entries(p *Provenance) []Entry {
+// Entries lists the given keys of c (every key when none is given) in file
+// order with their values and sources. Secret values (API keys) are masked.
+func (c *Config) Entries(p *Provenance, keys ...string) []Entry {
+	only := map[string]bool{}
+	for _, k := range keys {
+		only[k] = true
+	}
 	out := make([]Entry, 0, len(fields))
 	for _, f := range fields {
+		if len(keys) > 0 && !only[f.key] {
+			continue
+		}
 		ptr := f.ptr(c)
 		e := Entry{Key: f.key, Value: jsonValue(ptr), TOML: literal(ptr), Source: p.Source(f.key).String(), Env: EnvName(f.key)}
 		if f.flag != "" {

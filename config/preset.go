@@ -17,11 +17,10 @@ var presets = []struct {
 	name, about string
 	apply       func(c *Config)
 }{
-	{"laptop", "one user on a laptop or desktop: a few concurrent streams, modest KV budget, quiet logs", func(c *Config) {
+	{"laptop", "one user on a laptop or desktop: a few concurrent streams, modest KV budget, no metrics endpoint", func(c *Config) {
 		c.Memory.KVBudget = KVBudget{Percent: 25}
-		c.Scheduler.MaxBatch = 4
-		c.Scheduler.MaxQueue = 16
-		c.Scheduler.PrefillChunk = 256
+		c.Scheduler.MaxSeqs = 8
+		c.Scheduler.MaxQueue = 32
 		c.Telemetry.Metrics = false
 	}},
 	{"server", "a dedicated machine serving many clients: all interfaces, API keys from a file, large batches, JSON logs, warnings on slow generation", func(c *Config) {
@@ -30,10 +29,9 @@ var presets = []struct {
 		c.Server.RequestTimeout = 5 * time.Minute
 		c.Server.ShutdownTimeout = 60 * time.Second
 		c.Memory.KVBudget = KVBudget{Percent: 60}
-		c.Scheduler.MaxBatch = 64
-		c.Scheduler.MaxQueue = 512
-		c.Scheduler.PrefillChunk = 512
-		c.Scheduler.QueueTimeout = 60 * time.Second
+		c.Scheduler.MaxBatch = 128
+		c.Scheduler.MaxSeqs = 256
+		c.Scheduler.MaxQueue = 1024
 		c.Thresholds.MinGenTokS = 5
 		c.Thresholds.MaxTTFT = 2 * time.Second
 		c.Telemetry.LogFormat = "json"
@@ -43,9 +41,9 @@ var presets = []struct {
 		c.Memory.Context = 2048
 		c.Memory.KVType = "q8"
 		c.Memory.KVBudget = KVBudget{Bytes: 256 << 20}
-		c.Scheduler.MaxBatch = 2
+		c.Scheduler.MaxBatch = 16
+		c.Scheduler.MaxSeqs = 2
 		c.Scheduler.MaxQueue = 8
-		c.Scheduler.PrefillChunk = 64
 		c.Telemetry.Metrics = false
 	}},
 }

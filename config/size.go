@@ -9,8 +9,8 @@ import (
 
 // ByteSize is a number of bytes. In files, variables and flags it is an
 // integer ("1048576") or a number with a unit: B, kB/KB, MB, GB, TB
-// (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024), case-insensitive,
-// e.g. "512MiB", "1.5GB".
+// (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024; K, M, G, T alone
+// mean the same), case-insensitive, e.g. "512MiB", "1.5GB", "64k".
 type ByteSize int64
 
 var sizeUnits = []struct {
@@ -19,6 +19,7 @@ var sizeUnits = []struct {
 }{
 	{"kib", 1 << 10}, {"mib", 1 << 20}, {"gib", 1 << 30}, {"tib", 1 << 40},
 	{"kb", 1e3}, {"mb", 1e6}, {"gb", 1e9}, {"tb", 1e12}, {"b", 1},
+	{"k", 1 << 10}, {"m", 1 << 20}, {"g", 1 << 30}, {"t", 1 << 40},
 }
 
 // ParseByteSize parses s as described on ByteSize. Negative sizes and
@@ -90,17 +91,24 @@ func HumanBytes(n int64) string {
 	return ""
 }
 
-// KVBudget is the memory the KV cache may use: either a fixed number of
-// bytes or a percentage of the machine's physical RAM. Exactly one of Bytes
+// KVBudget is the memory the KV cache may use: "auto" (the zero value: the
+// engine sizes the pool for max_seqs/4 full contexts), a fixed number of
+// bytes, or a percentage of the machine's physical RAM. At most one of Bytes
 // and Percent is non-zero in a valid budget.
 type KVBudget struct {
 	Bytes   ByteSize // fixed budget, or 0
 	Percent float64  // share of physical RAM in (0, 100], or 0
 }
 
-// ParseKVBudget parses "50%" (a share of RAM) or a ByteSize ("2GiB").
+// IsAuto reports whether the budget is "auto": the engine sizes it.
+func (k KVBudget) IsAuto() bool { return k.Bytes == 0 && k.Percent == 0 }
+
+// ParseKVBudget parses "auto", "50%" (a share of RAM) or a ByteSize ("2GiB").
 func ParseKVBudget(s string) (KVBudget, error) {
 	t := strings.TrimSpace(s)
+	if strings.EqualFold(t, "auto") {
+		return KVBudget{}, nil
+	}
 	if p, ok := strings.CutSuffix(t, "%"); ok {
 		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
 		if err != nil || math.IsNaN(f) || f <= 0 || f > 100 {
@@ -110,7 +118,7 @@ func ParseKVBudget(s string) (KVBudget, error) {
 	}
 	b, err := ParseByteSize(t)
 	if err != nil {
-		return KVBudget{}, fmt.Errorf("%v; or give a share of RAM such as 50%%", err)
+		return KVBudget{}, fmt.Errorf("%v; or give a share of RAM such as 50%%, or auto", err)
 	}
 	if b <= 0 {
 		return KVBudget{}, fmt.Errorf("%q: the budget must be more than 0 bytes", s)
@@ -120,7 +128,10 @@ func ParseKVBudget(s string) (KVBudget, error) {
 
 // String formats the budget as ParseKVBudget reads it.
 func (k KVBudget) String() string {
-	if k.Percent != 0 {
+	switch {
+	case k.IsAuto():
+		return "auto"
+	case k.Percent != 0:
 		return strconv.FormatFloat(k.Percent, 'f', -1, 64) + "%"
 	}
 	return k.Bytes.String()
@@ -128,7 +139,8 @@ func (k KVBudget) String() string {
 
 // Resolve returns the budget in bytes on a machine with totalRAM bytes of
 // physical memory (ignored for a fixed budget; 0 when unknown gives 0 for a
-// percentage).
+// percentage). "auto" resolves to 0, which engine.Config reads as its own
+// sizing.
 func (k KVBudget) Resolve(totalRAM uint64) int64 {
 	if k.Percent != 0 {
 		return int64(float64(totalRAM) * k.Percent / 100)

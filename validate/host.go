@@ -210,6 +210,11 @@ func checkMemory(r *Report, cfg *config.Config, need *MemoryEstimate, f Facts) {
 		r.add("memory", Warn, "memory.context", fixCtx, "the model needs %s but only %s of %s is available: expect paging", need, humanBytes(int64(f.RAM.Available)), humanBytes(int64(f.RAM.Total)))
 		return
 	}
+	if cfg.Memory.KVBudget.IsAuto() {
+		r.add("memory", Pass, "", "", "the model needs %s; %s of %s RAM available; the KV budget is auto (the engine sizes it for scheduler.max_seqs/4 full contexts)",
+			need, humanBytes(int64(f.RAM.Available)), humanBytes(int64(f.RAM.Total)))
+		return
+	}
 	budget := cfg.Memory.KVBudget.Resolve(f.RAM.Total)
 	if need.KV > budget {
 		r.add("memory", Warn, "memory.kv_budget", "raise memory.kv_budget or lower memory.context",

@@ -54,7 +54,7 @@ func TestHost(t *testing.T) {
 		{"gpu ok", func(c *config.Config) { c.Runtime.Device = "cuda:0" }, func(f *Facts) {
 			f.GPU = sysinfo.GPU{Driver: "NVRM 550", Devices: []string{"H100"}, LibCUDA: []sysinfo.Lib{{Path: "/l/libcuda.so.1"}}, NVRTC: []sysinfo.Lib{{Path: "/l/libnvrtc.so.12", Version: "12"}}}
 		}, need, "gpu", Pass, "nvrtc 12"},
-		{"no nvrtc", nil, func(f *Facts) {
+		{"no nvrtc", func(c *config.Config) { c.Runtime.Device = "auto" }, func(f *Facts) {
 			f.GPU = sysinfo.GPU{Driver: "NVRM 550", Devices: []string{"H100"}, LibCUDA: []sysinfo.Lib{{Path: "/l/libcuda.so.1"}}}
 		}, need, "gpu", Warn, "without NVRTC"},
 		{"port busy", nil, func(f *Facts) { f.PortErr = "the address is already in use" }, need, "port", Fail, "already in use"},

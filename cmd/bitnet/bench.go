@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -10,6 +11,7 @@ import (
 	"runtime/pprof"
 	"time"
 
+	"github.com/bitnet-go/bitnet/config"
 	"github.com/bitnet-go/bitnet/gpu/cuda"
 	"github.com/bitnet-go/bitnet/kernels"
 	"github.com/bitnet-go/bitnet/kvcache"
@@ -40,176 +42,230 @@ type benchResult struct {
 	FileBytes    int64   `json:"file_bytes"`
 }
 
+var benchDef = cmdDef{"bench", "-m FILE [flags]",
+	"Measure prompt processing (one batch of -p tokens) and generation (-n tokens one at a time,\n" +
+		"from an empty context) over -r repetitions after one warm-up, like llama-bench pp/tg.\n" +
+		"Token ids are random (seeded); weights are what the file holds."}
+
+// benchFlags are bench's flags: the configuration's and its own, named as
+// llama-bench names them.
+type benchFlags struct {
+	modelCmd
+	p, n, reps, ubatch, ctx, depth *int
+	asJSON                         *bool
+	cpuProfile                     *string
+}
+
+func declareBench(fs *flag.FlagSet) *benchFlags {
+	f := &benchFlags{
+		modelCmd:   bindModel(fs, "bench", nil, "runtime.device", "memory.kv_type"),
+		p:          fs.Int("p", 128, "prompt tokens (0 = skip the prompt test)"),
+		n:          fs.Int("n", 128, "generated tokens (0 = skip the generation test)"),
+		reps:       fs.Int("r", 3, "repetitions"),
+		asJSON:     fs.Bool("json", false, "print one JSON object"),
+		cpuProfile: fs.String("cpuprofile", "", "write a CPU profile of the timed runs to `file` (go tool pprof)"),
+		ubatch:     fs.Int("ub", 512, "most prompt tokens per forward step (llama-bench's -ub); longer prompts run in steps"),
+		ctx:        fs.Int("ctx", 0, "context length of the state (default: d+max(p, n); peak RSS depends on it)"),
+		depth:      fs.Int("d", 0, "context depth: tokens processed (untimed) before each test, like llama-bench's -d"),
+	}
+	f.conf.Alias("t", "runtime.threads")
+	return f
+}
+
+func init() { registerConfigured("bench", declareBench) }
+
+// benchSetup is what bench measures, mapped from the configuration and the
+// flags by benchConfigs.
+type benchSetup struct {
+	model                          modelSetup
+	device                         string // runtime.device
+	kvType                         kvcache.Type
+	p, n, reps, ubatch, ctx, depth int
+}
+
+func (s benchSetup) modelSetup() modelSetup { return s.model }
+
+func benchConfigs(c *config.Config, f *benchFlags) (benchSetup, error) {
+	s := benchSetup{model: f.model(c), device: c.Runtime.Device, p: *f.p, n: *f.n, reps: *f.reps, ubatch: *f.ubatch, ctx: *f.ctx, depth: *f.depth}
+	switch {
+	case s.p < 0 || s.n < 0 || s.p+s.n == 0:
+		return s, usagef("-p %d -n %d: want non-negative counts, not both 0", s.p, s.n)
+	case s.reps < 1:
+		return s, usagef("-r %d: want at least 1", s.reps)
+	case s.depth < 0:
+		return s, usagef("-d %d: want a non-negative depth", s.depth)
+	case s.ubatch < 1:
+		return s, usagef("-ub %d: want at least 1", s.ubatch)
+	}
+	kt, err := kvcache.ParseType(c.Memory.KVType)
+	s.kvType = kt
+	return s, err
+}
+
 func cmdBench(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("bench", "-m FILE [flags]",
-		"Measure prompt processing (one batch of -p tokens) and generation (-n tokens one at a time,\n"+
-			"from an empty context) over -r repetitions after one warm-up, like llama-bench pp/tg.\n"+
-			"Token ids are random (seeded); weights are what the file holds.", stderr)
-	mf := addModelFlags(fs, "GGUF model `file` (default: the embedded kjv-tiny model)")
-	p := fs.Int("p", 128, "prompt tokens (0 = skip the prompt test)")
-	n := fs.Int("n", 128, "generated tokens (0 = skip the generation test)")
-	fs.IntVar(mf.threads, "t", defaultThreads(), "worker threads (same as --threads)")
-	threads := mf.threads
-	reps := fs.Int("r", 3, "repetitions")
-	asJSON := fs.Bool("json", false, "print one JSON object")
-	device := fs.String("device", "cpu", deviceUsage+" (bench defaults to cpu)")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed runs to `file` (go tool pprof)")
-	ubatch := fs.Int("ub", 512, "most prompt tokens per forward step (llama-bench's -ub); longer prompts run in steps")
-	ctxLen := fs.Int("ctx", 0, "context length of the state (default: d+max(p, n); peak RSS depends on it)")
-	depth := fs.Int("d", 0, "context depth: tokens processed (untimed) before each test, like llama-bench's -d")
-	kvType := fs.String("kv-type", "f16", "KV cache element type: f16 or q8 (CPU only)")
-	pos, err := parse(fs, args)
+	f, pos, c, err := parseConfigured(benchDef, declareBench, args, os.Environ(), stderr)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 0 {
 		return usagef("unexpected argument %q", pos[0])
 	}
-	if *p < 0 || *n < 0 || *p+*n == 0 {
-		return usagef("-p %d -n %d: want non-negative counts, not both 0", *p, *n)
-	}
-	if *threads < 1 || *reps < 1 {
-		return usagef("-t and -r must be at least 1")
-	}
-	if *depth < 0 {
-		return usagef("-d %d: want a non-negative depth", *depth)
-	}
-	kt, err := kvcache.ParseType(*kvType)
-	if err != nil {
-		return usagef("--kv-type %q: want f16 or q8", *kvType)
-	}
-	l, err := mf.load("", false)
-	if err != nil {
-		return err
-	}
-	defer l.Close()
+	s, err := benchConfigs(c, f)
+	return withModel(s, err, false, func(l *loaded, s benchSetup) error { return benchModel(l, s, f, stdout, stderr) })
+}
+
+// benchModel runs the tests s asks for on the loaded model and prints the
+// result.
+func benchModel(l *loaded, s benchSetup, f *benchFlags, stdout, stderr io.Writer) error {
 	cfg := l.model.Config
-	seqLen := *ctxLen
-	if seqLen == 0 {
-		seqLen = *depth + max(*p, *n)
+	if s.ctx == 0 {
+		s.ctx = s.depth + max(s.p, s.n)
 	}
-	if seqLen > cfg.SeqLen || seqLen < *depth+*p || seqLen < *depth+*n {
-		return usagef("context %d: want d+max(p, n) = %d <= ctx <= %d", seqLen, *depth+max(*p, *n), cfg.SeqLen)
+	if s.ctx > cfg.SeqLen || s.ctx < s.depth+s.p || s.ctx < s.depth+s.n {
+		return usagef("context %d: want d+max(p, n) = %d <= ctx <= %d", s.ctx, s.depth+max(s.p, s.n), cfg.SeqLen)
 	}
-	if *ubatch < 1 {
-		return usagef("-ub %d: want at least 1", *ubatch)
-	}
-	// The model runs where --device says: the CPU, or a CUDA device
-	// (gpu/cuda, same Forward semantics).
-	backend, err := resolveDevice(*device, stderr)
+	b, err := newBenchRunner(l, s, stderr)
 	if err != nil {
 		return err
 	}
-	var forward func(tokens []int32) error
-	var reset func()
-	deviceName := "cpu"
-	if backend.Kind == "cuda" {
-		if kt != kvcache.F16 {
-			return usagef("--kv-type %s: the GPU KV cache is f16", kt)
-		}
-		g, err := cuda.NewModel(backend.Driver, l.model, cuda.Options{Device: backend.Device})
+	defer b.close()
+	if *f.cpuProfile != "" {
+		pf, err := os.Create(*f.cpuProfile)
 		if err != nil {
 			return err
 		}
-		defer g.Close()
-		gst, err := g.NewState(cuda.StateOptions{SeqLen: seqLen, MaxBatch: min(max(*p, 1), *ubatch)})
-		if err != nil {
-			return err
-		}
-		forward = func(t []int32) error { _, err := g.Forward(gst, t, false); return err }
-		reset = gst.Reset
-		deviceName = backend.String()
-	} else {
-		st, err := l.model.NewStateOpts(model.StateOptions{SeqLen: seqLen, MaxBatch: min(max(*p, *depth, 1), *ubatch), KVType: kt})
-		if err != nil {
-			return err
-		}
-		forward = func(t []int32) error { _, err := l.model.Forward(st, t, false); return err }
-		reset = st.Reset
-	}
-	rng := rand.New(rand.NewPCG(1, 2))
-	tokens := make([]int32, *depth+max(*p, *n))
-	for i := range tokens {
-		tokens[i] = int32(rng.IntN(cfg.VocabSize))
-	}
-	// start resets the state and fills the first d positions.
-	start := func() error {
-		reset()
-		if *depth == 0 {
-			return nil
-		}
-		return forward(tokens[:*depth])
-	}
-	pp := func() (float64, error) {
-		if err := start(); err != nil {
-			return 0, err
-		}
-		t0 := time.Now()
-		if err := forward(tokens[*depth : *depth+*p]); err != nil {
-			return 0, err
-		}
-		return float64(*p) / time.Since(t0).Seconds(), nil
-	}
-	tg := func() (float64, error) {
-		if err := start(); err != nil {
-			return 0, err
-		}
-		t0 := time.Now()
-		for i := range *n {
-			if err := forward(tokens[*depth+i : *depth+i+1]); err != nil {
-				return 0, err
-			}
-		}
-		return float64(*n) / time.Since(t0).Seconds(), nil
-	}
-	var ppS, tgS []float64
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
 			return err
 		}
 		defer pprof.StopCPUProfile()
 	}
-	for r := -1; r < *reps; r++ { // r == -1: warm-up (page-in of the weights)
-		if *p > 0 {
-			v, err := pp()
-			if err != nil {
-				return err
-			}
-			if r >= 0 {
-				ppS = append(ppS, v)
-			}
-		}
-		if *n > 0 {
-			v, err := tg()
-			if err != nil {
-				return err
-			}
-			if r >= 0 {
-				tgS = append(tgS, v)
-			}
-		}
+	ppS, tgS, err := b.measure()
+	if err != nil {
+		return err
 	}
 	res := benchResult{
-		Model: l.file.Name, Device: deviceName, Kernels: kernels.Active(), Threads: l.model.Threads(), Head: *mf.head,
-		KVType: kt.String(), Depth: *depth, PromptTokens: *p, GenTokens: *n, Reps: *reps, PeakRSSBytes: peakRSS(),
+		Model: l.file.Name, Device: b.deviceName, Kernels: kernels.Active(), Threads: l.model.Threads(), Head: s.model.head,
+		KVType: s.kvType.String(), Depth: s.depth, PromptTokens: s.p, GenTokens: s.n, Reps: s.reps, PeakRSSBytes: peakRSS(),
 	}
 	res.PromptTokS, res.PromptTokSSD = meanSD(ppS)
 	res.GenTokS, res.GenTokSSD = meanSD(tgS)
-	if fi, err := fileSize(*mf.path); err == nil {
+	if fi, err := fileSize(s.model.path); err == nil {
 		res.FileBytes = fi
 	}
-	if *asJSON {
+	if *f.asJSON {
 		b, _ := json.Marshal(res)
 		fmt.Fprintln(stdout, string(b))
 		return nil
 	}
 	printBench(stdout, res, cfg)
 	return nil
+}
+
+// benchRunner runs bench's tests on the device runtime.device names: the
+// CPU, or a CUDA device (gpu/cuda, same Forward semantics).
+type benchRunner struct {
+	s          benchSetup
+	forward    func(tokens []int32) error
+	reset      func()
+	close      func()
+	deviceName string
+	tokens     []int32
+}
+
+func newBenchRunner(l *loaded, s benchSetup, stderr io.Writer) (*benchRunner, error) {
+	backend, err := resolveDevice(s.device, stderr)
+	if err != nil {
+		return nil, err
+	}
+	b := &benchRunner{s: s, deviceName: "cpu", close: func() {}}
+	rng := rand.New(rand.NewPCG(1, 2))
+	b.tokens = make([]int32, s.depth+max(s.p, s.n))
+	for i := range b.tokens {
+		b.tokens[i] = int32(rng.IntN(l.model.Config.VocabSize))
+	}
+	if backend.Kind != "cuda" {
+		st, err := l.model.NewStateOpts(model.StateOptions{SeqLen: s.ctx, MaxBatch: min(max(s.p, s.depth, 1), s.ubatch), KVType: s.kvType})
+		if err != nil {
+			return nil, err
+		}
+		b.forward = func(t []int32) error { _, err := l.model.Forward(st, t, false); return err }
+		b.reset = st.Reset
+		return b, nil
+	}
+	if s.kvType != kvcache.F16 {
+		return nil, usagef("--kv-type %s: the GPU KV cache is f16", s.kvType)
+	}
+	g, err := cuda.NewModel(backend.Driver, l.model, cuda.Options{Device: backend.Device})
+	if err != nil {
+		return nil, err
+	}
+	gst, err := g.NewState(cuda.StateOptions{SeqLen: s.ctx, MaxBatch: min(max(s.p, 1), s.ubatch)})
+	if err != nil {
+		g.Close()
+		return nil, err
+	}
+	b.forward = func(t []int32) error { _, err := g.Forward(gst, t, false); return err }
+	b.reset, b.close, b.deviceName = gst.Reset, func() { g.Close() }, backend.String()
+	return b, nil
+}
+
+// start resets the state and fills the first d positions.
+func (b *benchRunner) start() error {
+	b.reset()
+	if b.s.depth == 0 {
+		return nil
+	}
+	return b.forward(b.tokens[:b.s.depth])
+}
+
+// pp times one batch of p prompt tokens; tg times n tokens one at a time.
+func (b *benchRunner) pp() (float64, error) {
+	if err := b.start(); err != nil {
+		return 0, err
+	}
+	t0 := time.Now()
+	if err := b.forward(b.tokens[b.s.depth : b.s.depth+b.s.p]); err != nil {
+		return 0, err
+	}
+	return float64(b.s.p) / time.Since(t0).Seconds(), nil
+}
+
+func (b *benchRunner) tg() (float64, error) {
+	if err := b.start(); err != nil {
+		return 0, err
+	}
+	t0 := time.Now()
+	for i := range b.s.n {
+		if err := b.forward(b.tokens[b.s.depth+i : b.s.depth+i+1]); err != nil {
+			return 0, err
+		}
+	}
+	return float64(b.s.n) / time.Since(t0).Seconds(), nil
+}
+
+// measure runs one warm-up (page-in of the weights) and reps timed
+// repetitions of each test asked for, returning tokens per second.
+func (b *benchRunner) measure() (ppS, tgS []float64, err error) {
+	for r := -1; r < b.s.reps; r++ {
+		for _, t := range []struct {
+			on  bool
+			run func() (float64, error)
+			out *[]float64
+		}{{b.s.p > 0, b.pp, &ppS}, {b.s.n > 0, b.tg, &tgS}} {
+			if !t.on {
+				continue
+			}
+			v, err := t.run()
+			if err != nil {
+				return nil, nil, err
+			}
+			if r >= 0 {
+				*t.out = append(*t.out, v)
+			}
+		}
+	}
+	return ppS, tgS, nil
 }
 
 func printBench(w io.Writer, r benchResult, cfg *model.Config) {

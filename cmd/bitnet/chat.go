@@ -12,11 +12,10 @@ import (
 	"os/signal"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/bitnet-go/bitnet/chat"
+	"github.com/bitnet-go/bitnet/config"
 	"github.com/bitnet-go/bitnet/generate"
-	"github.com/bitnet-go/bitnet/sample"
 )
 
 func init() {
@@ -45,96 +44,101 @@ const chatHelp = `Commands:
 Ctrl-C stops the current answer; end a line with \ to continue it on the next.
 `
 
-// samplingFlags adds the sampling flags shared with run and returns a
-// function that builds the parameters after parsing.
-func samplingFlags(fs *flag.FlagSet, defTemp float64) func() (sample.Params, error) {
-	temp := fs.Float64("temp", defTemp, "sampling temperature; 0 = greedy")
-	topK := fs.Int("top-k", 40, "keep the k most likely tokens; 0 = off")
-	topP := fs.Float64("top-p", 0.95, "nucleus sampling mass; 1 = off")
-	minP := fs.Float64("min-p", 0.05, "drop tokens below min-p × the top probability; 0 = off")
-	repPen := fs.Float64("repeat-penalty", 1.0, "repetition penalty; 1 = off")
-	repLastN := fs.Int("repeat-last-n", 64, "tokens the penalties look back; -1 = all")
-	seed := fs.Int64("seed", -1, "random seed; -1 = pick one")
-	greedy := fs.Bool("greedy", false, "greedy decoding (same as --temp 0)")
-	return func() (sample.Params, error) {
-		if *greedy {
-			*temp = 0
-		}
-		if *seed < -1 {
-			return sample.Params{}, usagef("--seed %d: want a value >= 0, or -1", *seed)
-		}
-		if *seed == -1 {
-			*seed = time.Now().UnixNano() & (1<<62 - 1)
-		}
-		p := sample.Params{
-			Temperature: float32(*temp), TopK: *topK, TopP: float32(*topP), MinP: float32(*minP),
-			RepeatPenalty: float32(*repPen), RepeatLastN: *repLastN, Seed: uint64(*seed),
-		}
-		if err := p.Validate(); err != nil {
-			return p, usagef("%v", err)
-		}
-		return p, nil
-	}
-}
-
 // transcript is the JSON form of a conversation, read from a pipe and
 // written by /save and --json.
 type transcript struct {
 	Messages []chat.Message `json:"messages"`
 }
 
+var chatDef = cmdDef{"chat", "[flags]",
+	"Talk with a model. On a terminal this is a REPL (/help lists its commands); through a pipe, each\n" +
+		"line is a user turn and each reply is printed followed by a newline, or, when the input is JSON\n" +
+		"([{\"role\": …, \"content\": …}, …] or {\"messages\": […]}), every user message without a reply\n" +
+		"is answered and the completed transcript is printed as JSON. The KV cache is kept between turns."}
+
+// chatFlags are chat's flags: the configuration's and its own.
+type chatFlags struct {
+	modelCmd
+	sampling samplingFlags
+	system   *string
+	tmplName *string
+	verbose  *bool
+}
+
+// chatDefaults are chat's own defaults: replies may be longer than run's
+// continuations.
+var chatDefaults = map[string]string{"generation.max_tokens": "512"}
+
+func declareChat(fs *flag.FlagSet) *chatFlags {
+	return &chatFlags{
+		modelCmd: bindModel(fs, "chat", chatDefaults, generationKeys...),
+		sampling: declareSampling(fs),
+		system:   fs.String("system", "", "system prompt"),
+		tmplName: fs.String("chat-template", "auto", "template: auto, "+strings.Join(chat.Builtins, ", ")+", jinja (the model's own), or Jinja text"),
+		verbose:  fs.Bool("verbose", false, "print the template, token counts and speeds to standard error"),
+	}
+}
+
+func init() { registerConfigured("chat", declareChat) }
+
+// chatSetup is what chat talks with, mapped from the configuration by
+// chatConfigs.
+type chatSetup struct {
+	model modelSetup
+	gen   genSetup
+}
+
+func (s chatSetup) modelSetup() modelSetup { return s.model }
+
+func chatConfigs(c *config.Config, f *chatFlags) (chatSetup, error) {
+	g, err := genConfig(c, f.sampling)
+	return chatSetup{model: f.model(c), gen: g}, err
+}
+
 func runChat(args []string, stdin io.Reader, stdout, stderr io.Writer, interactive bool, sigs <-chan os.Signal) error {
-	fs := newFlags("chat", "[flags]",
-		"Talk with a model. On a terminal this is a REPL (/help lists its commands); through a pipe, each\n"+
-			"line is a user turn and each reply is printed followed by a newline, or, when the input is JSON\n"+
-			"([{\"role\": …, \"content\": …}, …] or {\"messages\": […]}), every user message without a reply\n"+
-			"is answered and the completed transcript is printed as JSON. The KV cache is kept between turns.", stderr)
-	mf := addModelFlags(fs, "GGUF model `file` (default: the embedded kjv-tiny model)")
-	system := fs.String("system", "", "system prompt")
-	tmplName := fs.String("chat-template", "auto", "template: auto, "+strings.Join(chat.Builtins, ", ")+", jinja (the model's own), or Jinja text")
-	n := fs.Int("n", 512, "most tokens per reply; -1 = until the context is full")
-	ctxLen := fs.Int("ctx", 0, "context length in tokens (default: the model's training context)")
-	verbose := fs.Bool("verbose", false, "print the template, token counts and speeds to standard error")
-	params := samplingFlags(fs, 0.8)
-	pos, err := parse(fs, args)
+	f, pos, c, err := parseConfigured(chatDef, declareChat, args, os.Environ(), stderr)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
 		return usagef("unexpected argument %q (chat reads its turns from standard input)", pos[0])
 	}
-	if *n < -1 {
-		return usagef("-n %d: want a count >= 0, or -1", *n)
-	}
-	sp, err := params()
-	if err != nil {
-		return err
-	}
+	cs, err := chatConfigs(c, f)
+	return withModel(cs, err, true, func(l *loaded, cs chatSetup) error {
+		s, name, err := chatSession(l, cs, f, stderr)
+		if err != nil {
+			return err
+		}
+		opt := generate.Options{MaxTokens: cs.gen.maxTokens, Sampling: cs.gen.sampling, Stop: cs.gen.stop}
+		return chatLoop(&chatter{s: s, opt: opt, stdout: stdout, stderr: stderr, verbose: *f.verbose}, stdin, interactive, sigs, l.file.Name+" (template "+name+")")
+	})
+}
 
-	l, err := mf.load("", true)
-	if err != nil {
-		return err
-	}
-	defer l.Close()
-	if *ctxLen < 0 || *ctxLen > l.model.Config.SeqLen {
-		return usagef("--ctx %d: want 1..%d (the model's training context)", *ctxLen, l.model.Config.SeqLen)
+// chatSession makes the session of a chat: the template and a state of
+// memory.context tokens.
+func chatSession(l *loaded, cs chatSetup, f *chatFlags, stderr io.Writer) (*generate.Session, string, error) {
+	if cs.gen.context > l.model.Config.SeqLen {
+		return nil, "", usagef("memory.context (--ctx) %d: want 0..%d (the model's training context)", cs.gen.context, l.model.Config.SeqLen)
 	}
 	src, _ := l.file.String("tokenizer.chat_template")
-	tmpl, err := chat.Select(*tmplName, src, l.tok)
+	tmpl, err := chat.Select(*f.tmplName, src, l.tok)
 	if err != nil {
-		return usagef("--chat-template: %v", err)
+		return nil, "", usagef("--chat-template: %v", err)
 	}
-	st, err := l.model.NewState(*ctxLen, 64)
+	st, err := l.model.NewState(cs.gen.context, 64)
 	if err != nil {
-		return err
+		return nil, "", err
 	}
-	s := generate.NewSession(l.model, st, l.tok, tmpl, *system)
-	opt := generate.Options{MaxTokens: *n, Sampling: sp}
-	if *verbose {
-		fmt.Fprintf(stderr, "model: %s, template: %s, context: %d tokens, sampling: %+v\n", l.file.Name, tmpl.Name(), st.SeqLen, sp)
+	if *f.verbose {
+		fmt.Fprintf(stderr, "model: %s, template: %s, context: %d tokens, sampling: %+v\n", l.file.Name, tmpl.Name(), st.SeqLen, cs.gen.sampling)
 	}
+	return generate.NewSession(l.model, st, l.tok, tmpl, *f.system), tmpl.Name(), nil
+}
 
-	c := &chatter{s: s, opt: opt, stdout: stdout, stderr: stderr, verbose: *verbose}
+// chatLoop reads the turns from stdin and answers them with c; about names
+// the model and template in the interactive greeting.
+func chatLoop(c *chatter, stdin io.Reader, interactive bool, sigs <-chan os.Signal, about string) error {
+	stdout, stderr := c.stdout, c.stderr
 	done := make(chan struct{})
 	defer close(done)
 	go func() {
@@ -156,7 +160,7 @@ func runChat(args []string, stdin io.Reader, stdout, stderr io.Writer, interacti
 			return c.transcript(in)
 		}
 	} else {
-		fmt.Fprintf(stderr, "Chatting with %s (template %s). /help for commands, Ctrl-D to quit.\n", l.file.Name, tmpl.Name())
+		fmt.Fprintf(stderr, "Chatting with %s. /help for commands, Ctrl-D to quit.\n", about)
 	}
 	for {
 		if interactive {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -45,69 +44,50 @@ func (l *loaded) Close() {
 	l.file.Close()
 }
 
-// defaultThreads is the number of threads when --threads is not given: the
+// defaultThreads is the number of threads when runtime.threads is 0: the
 // number of CPUs Go may use.
 func defaultThreads() int { return runtime.GOMAXPROCS(0) }
-
-// loadModel opens and binds a model and, when withTokenizer, its tokenizer.
-func loadModel(path string, threads int, withTokenizer bool) (*loaded, error) {
-	return loadModelOpts(path, loadOpts{Threads: threads}, withTokenizer)
-}
 
 // loadOpts are the ways of loading a model the commands share.
 type loadOpts struct {
 	Threads int
-	HeadQ8  bool // --head q8
+	HeadQ8  bool // model.head = q8
 	Mmap    bool // map the file; false reads it into memory (gguf.ReadFile)
 }
 
-// modelFlags are the flags every model-running command shares.
-type modelFlags struct {
-	path    *string
-	threads *int
-	head    *string
-	kernels *string
-	mmap    *bool
+// modelKeys are the configuration keys of every command that loads a model.
+var modelKeys = []string{"model.path", "model.head", "runtime.threads", "runtime.kernels"}
+
+// modelSetup is how a command loads its model, read from the configuration
+// by modelConfig.
+type modelSetup struct {
+	path    string // "" = the embedded model
+	head    string // "f16" or "q8"
+	kernels string // kernels.Select name
+	opts    loadOpts
 }
 
-// addModelFlags registers -m, --threads, --head, --kernels and --mmap.
-func addModelFlags(fs *flag.FlagSet, pathHelp string) *modelFlags {
-	return &modelFlags{
-		path:    fs.String("m", "", pathHelp),
-		threads: fs.Int("threads", defaultThreads(), "worker threads"),
-		head:    fs.String("head", "f16", "output head: f16 (as stored) or q8 (quantized to int8 at load: faster decoding, see docs/performance.md)"),
-		kernels: fs.String("kernels", "", "kernel `set`: generic, avx2, avx512vnni, neon or auto (default: $"+kernels.EnvVar+", else auto)"),
-		mmap:    fs.Bool("mmap", false, "memory-map the model file instead of reading it into memory advised for huge pages (the default, faster on machines where 4 KiB file mappings limit bandwidth: see docs/performance.md)"),
+// modelConfig maps the model and runtime keys (and --mmap) to a modelSetup.
+func modelConfig(c *config.Config, mmap bool) modelSetup {
+	threads := c.Runtime.Threads
+	if threads == 0 {
+		threads = defaultThreads()
 	}
+	return modelSetup{path: c.Model.Path, head: c.Model.Head, kernels: c.Runtime.Kernels,
+		opts: loadOpts{Threads: threads, HeadQ8: c.Model.Head == "q8", Mmap: mmap}}
 }
 
-// check validates the flag values.
-func (mf *modelFlags) check() error {
-	if *mf.threads < 1 {
-		return usagef("--threads %d: want at least 1", *mf.threads)
-	}
-	if *mf.head != "f16" && *mf.head != "q8" {
-		return usagef("--head %q: want f16 or q8", *mf.head)
-	}
-	if *mf.kernels != "" {
-		if err := kernels.Select(*mf.kernels); err != nil {
-			return usagef("--kernels: %v", err)
-		}
-	}
-	return nil
-}
-
-// load checks the flags, selects the kernels and loads the model (path
-// overrides -m when not empty).
-func (mf *modelFlags) load(path string, withTokenizer bool) (*loaded, error) {
-	if err := mf.check(); err != nil {
-		return nil, err
+// load selects the kernel set and loads the model (path overrides m.path
+// when not empty) and, when withTokenizer, its tokenizer.
+func (m modelSetup) load(path string, withTokenizer bool) (*loaded, error) {
+	if err := kernels.Select(m.kernels); err != nil {
+		return nil, usagef("runtime.kernels (--kernels): %v", err)
 	}
 	if path == "" {
-		path = *mf.path
+		path = m.path
 	}
 	slog.Debug("kernels", "active", kernels.Active())
-	return loadModelOpts(path, loadOpts{Threads: *mf.threads, HeadQ8: *mf.head == "q8", Mmap: *mf.mmap}, withTokenizer)
+	return loadModelOpts(path, m.opts, withTokenizer)
 }
 
 // loadModelOpts opens and binds a model as o says and, when withTokenizer,
@@ -130,40 +110,4 @@ func loadModelOpts(path string, o loadOpts, withTokenizer bool) (*loaded, error)
 		}
 	}
 	return l, nil
-}
-
-// configBind applies one configuration key to a command's flag variable.
-type configBind struct {
-	key, flag string
-	set       func(c *config.Config)
-}
-
-// applyConfig loads the configuration file (file, else $BITNET_CONFIG) and
-// the BITNET_* variables and applies each bound key that one of them sets
-// to its flag variable, unless the flag was given on the command line:
-// flags > environment > file > the flags' defaults. Keys a command does not
-// bind are still validated.
-func applyConfig(fs *flag.FlagSet, file string, binds ...configBind) error {
-	cfg, prov, err := config.Load(file, os.Environ(), nil)
-	if err != nil {
-		return err
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	for _, b := range binds {
-		if !set[b.flag] && prov.Source(b.key).Kind != config.FromDefault {
-			b.set(cfg)
-		}
-	}
-	return nil
-}
-
-// modelBinds binds the keys of the shared model flags.
-func (mf *modelFlags) binds() []configBind {
-	return []configBind{
-		{"model.path", "m", func(c *config.Config) { *mf.path = c.Model.Path }},
-		{"model.head", "head", func(c *config.Config) { *mf.head = c.Model.Head }},
-		{"runtime.threads", "threads", func(c *config.Config) { *mf.threads = c.Runtime.Threads }},
-		{"runtime.kernels", "kernels", func(c *config.Config) { *mf.kernels = c.Runtime.Kernels }},
-	}
 }

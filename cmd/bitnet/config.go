@@ -1,11 +1,11 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
 
 	"github.com/bitnet-go/bitnet/config"
@@ -13,45 +13,6 @@ import (
 
 func init() {
 	register(command{"config", "show the effective configuration or write a commented one (show, init)", cmdConfig})
-}
-
-// setFlags is the repeatable --set key=value flag.
-type setFlags []config.Flag
-
-func (s *setFlags) String() string { return "" }
-func (s *setFlags) Set(v string) error {
-	f, err := config.ParseSet(v)
-	if err != nil {
-		return err
-	}
-	*s = append(*s, f)
-	return nil
-}
-
-// configFlags adds --config, --set and the standard flag of each key to fs,
-// and returns the function that, after fs is parsed, loads the configuration
-// with precedence flags > BITNET_* environment > file > defaults. A command
-// adopts the configuration by calling it with the keys it honours.
-func configFlags(fs *flag.FlagSet, keys ...string) func() (*config.Config, *config.Provenance, error) {
-	file := fs.String("config", "", "configuration `file` (TOML; default $"+config.FileEnv+")")
-	var sets setFlags
-	fs.Var(&sets, "set", "set any configuration `key=value` (repeatable), e.g. --set server.addr=:9000")
-	config.Define(fs, keys...)
-	return func() (*config.Config, *config.Provenance, error) {
-		flags := append(config.FlagsFrom(fs, nil), sets...)
-		return config.Load(*file, os.Environ(), flags)
-	}
-}
-
-// keysWithFlags lists every key that has a standard flag.
-func keysWithFlags() []string {
-	var out []string
-	for _, k := range config.Keys() {
-		if config.FlagName(k) != "" {
-			out = append(out, k)
-		}
-	}
-	return out
 }
 
 func cmdConfig(args []string, stdout, stderr io.Writer) error {
@@ -64,34 +25,114 @@ func cmdConfig(args []string, stdout, stderr io.Writer) error {
 	}
 	switch args[0] {
 	case "show":
-		return configShow(args[1:], stdout, stderr)
+		return configShow(args[1:], os.Environ(), stdout, stderr)
 	case "init":
 		return configInit(args[1:], stdout, stderr)
 	}
 	return usagef("unknown subcommand %q (want show or init)", args[0])
 }
 
-func configShow(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("config show", "[flags]", "Print the effective configuration as TOML, each value followed by where it came from\n(default, file:line, env VAR or flag). Precedence: flags > BITNET_* environment > file > defaults.\nEvery configuration flag below is accepted, so the effect of a command line can be previewed.", stderr)
-	asJSON := fs.Bool("json", false, "print JSON: one object per key with value, source, env and flag")
-	load := configFlags(fs, keysWithFlags()...)
-	pos, err := parse(fs, args)
+// configShowDef is config show's usage (a function: the commands register
+// in their init functions).
+func configShowDef() cmdDef {
+	return cmdDef{"config show", "[--for COMMAND] [--json] [flags]", "Print the effective configuration as TOML, each value followed by where it came from\n" +
+		"(default, default (COMMAND), file:line, env VAR or flag). Precedence: flags > BITNET_* environment > file > defaults.\n" +
+		"With --for COMMAND (" + strings.Join(configuredNames(), ", ") + ") it takes that command's flags and prints\n" +
+		"exactly the keys the command reads and the values it would use; without, every key and its standard flag."}
+}
+
+// configShowFlags are config show's flags: --for, --json and those of the
+// command it shows for (all keys' standard flags without --for).
+type configShowFlags struct {
+	conf   *config.Binding
+	asJSON func() bool
+}
+
+func (f *configShowFlags) binding() *config.Binding { return f.conf }
+
+// declareConfigShow declares the flags of config show --for name ("" = all
+// keys).
+func declareConfigShow(name string) func(fs *flag.FlagSet) *configShowFlags {
+	return func(fs *flag.FlagSet) *configShowFlags {
+		fs.String("for", "", "show the configuration of this `command`, taking its flags")
+		f := &configShowFlags{}
+		if declare, ok := configured[name]; ok {
+			f.conf = declare(fs)
+		} else {
+			f.conf = config.Bind(fs, "config show", nil)
+		}
+		if fs.Lookup("json") == nil { // bench, crossval, doctor and perplexity have their own --json
+			fs.Bool("json", false, "print JSON: one object per key with value, source, env and flag")
+		}
+		f.asJSON = func() bool { return fs.Lookup("json").Value.String() == "true" }
+		return f
+	}
+}
+
+// configuredNames lists the commands that read the configuration.
+func configuredNames() []string {
+	var out []string
+	for n := range configured {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// showFor finds the --for argument before the flags are declared.
+func showFor(args []string) (string, error) {
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		for _, p := range []string{"--for", "-for"} {
+			if v, ok := strings.CutPrefix(a, p+"="); ok {
+				return checkShowFor(v)
+			}
+			if a == p && i+1 < len(args) {
+				return checkShowFor(args[i+1])
+			}
+		}
+	}
+	return "", nil
+}
+
+func checkShowFor(name string) (string, error) {
+	if _, ok := configured[name]; !ok {
+		return "", usagef("--for %q: want one of %s", name, strings.Join(configuredNames(), ", "))
+	}
+	return name, nil
+}
+
+// configShow prints the configuration that args and env ("KEY=value"
+// strings) give.
+func configShow(args, env []string, stdout, stderr io.Writer) error {
+	name, err := showFor(args)
 	if err != nil {
 		return err
 	}
-	if len(pos) > 0 {
+	f, pos, err := parseCmd(configShowDef(), declareConfigShow(name), args, stderr)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 && name == "" {
 		return usagef("unexpected argument %q", pos[0])
 	}
-	c, p, err := load()
+	c, p, err := f.conf.Load(env)
 	if err != nil {
 		return err
 	}
-	entries := c.Entries(p)
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(entries)
+	entries := f.conf.Entries(c, p)
+	if f.asJSON() {
+		return printJSON(stdout, entries)
 	}
+	printEntries(stdout, entries)
+	return nil
+}
+
+// printEntries prints entries as TOML tables, each value followed by its
+// source.
+func printEntries(w io.Writer, entries []config.Entry) {
 	table := ""
 	width := 0
 	for _, e := range entries {
@@ -102,15 +143,14 @@ func configShow(args []string, stdout, stderr io.Writer) error {
 		t, name, _ := strings.Cut(e.Key, ".")
 		if t != table {
 			if table != "" {
-				fmt.Fprintln(stdout)
+				fmt.Fprintln(w)
 			}
 			table = t
-			fmt.Fprintf(stdout, "[%s]\n", t)
+			fmt.Fprintf(w, "[%s]\n", t)
 		}
 		kv := name + " = " + e.TOML
-		fmt.Fprintf(stdout, "%-*s  # %s\n", width, kv, e.Source)
+		fmt.Fprintf(w, "%-*s  # %s\n", width, kv, e.Source)
 	}
-	return nil
 }
 
 func configInit(args []string, stdout, stderr io.Writer) error {

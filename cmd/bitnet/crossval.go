@@ -1,10 +1,10 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/bitnet-go/bitnet/crossval"
@@ -14,20 +14,39 @@ func init() {
 	register(command{"crossval", "compare the engine with a reference set", cmdCrossval})
 }
 
+var crossvalDef = cmdDef{"crossval", "[-m FILE] --reference DIR [--json]", "Compare the engine's logits with a reference set (shared/crossval format) and\napply its tolerance. Exit code 3 when the model falls short."}
+
+// crossvalFlags are crossval's flags: the model configuration's and its own.
+type crossvalFlags struct {
+	modelCmd
+	refDir                             *string
+	asJSON, noGreedy                   *bool
+	minTop1, tieMargin, minCos, maxRMS *float64
+	fs                                 *flag.FlagSet
+}
+
+func declareCrossval(fs *flag.FlagSet) *crossvalFlags {
+	return &crossvalFlags{
+		modelCmd:  bindModel(fs, "crossval", nil),
+		refDir:    fs.String("reference", "", "reference set `directory` (holds reference.json); without -m its own model runs"),
+		asJSON:    fs.Bool("json", false, "print JSON"),
+		noGreedy:  fs.Bool("no-greedy", false, "skip the greedy-continuation comparison"),
+		minTop1:   fs.Float64("min-top1", -1, "override the set's min_top1"),
+		tieMargin: fs.Float64("tie-margin", -1, "override the set's tie_margin"),
+		minCos:    fs.Float64("min-mean-cos", -1, "override the set's min_mean_cos"),
+		maxRMS:    fs.Float64("max-rel-rms", -1, "override the set's max_rel_rms"),
+		fs:        fs,
+	}
+}
+
+func init() { registerConfigured("crossval", declareCrossval) }
+
 func cmdCrossval(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("crossval", "[-m FILE] --reference DIR [--json]", "Compare the engine's logits with a reference set (shared/crossval format) and\napply its tolerance. Exit code 3 when the model falls short.", stderr)
-	mf := addModelFlags(fs, "GGUF model `file` (default: the set's own model)")
-	refDir := fs.String("reference", "", "reference set `directory` (holds reference.json)")
-	asJSON := fs.Bool("json", false, "print JSON")
-	noGreedy := fs.Bool("no-greedy", false, "skip the greedy-continuation comparison")
-	minTop1 := fs.Float64("min-top1", -1, "override the set's min_top1")
-	tieMargin := fs.Float64("tie-margin", -1, "override the set's tie_margin")
-	minCos := fs.Float64("min-mean-cos", -1, "override the set's min_mean_cos")
-	maxRMS := fs.Float64("max-rel-rms", -1, "override the set's max_rel_rms")
-	pos, err := parse(fs, args)
+	f, pos, c, err := parseConfigured(crossvalDef, declareCrossval, args, os.Environ(), stderr)
 	if err != nil {
 		return err
 	}
+	minTop1, tieMargin, minCos, maxRMS, asJSON, noGreedy, refDir := f.minTop1, f.tieMargin, f.minCos, f.maxRMS, f.asJSON, f.noGreedy, f.refDir
 	if len(pos) > 0 {
 		return usagef("unexpected argument %q", pos[0])
 	}
@@ -39,7 +58,7 @@ func cmdCrossval(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	tol := ref.Tolerance
-	fs.Visit(func(f *flag.Flag) {
+	f.fs.Visit(func(f *flag.Flag) {
 		switch f.Name {
 		case "min-top1":
 			tol.MinTop1 = *minTop1
@@ -51,11 +70,12 @@ func cmdCrossval(args []string, stdout, stderr io.Writer) error {
 			tol.MaxRelRMS = *maxRMS
 		}
 	})
-	path := *mf.path
+	ms := f.model(c)
+	path := ms.path
 	if path == "" {
 		path = ref.ModelPath()
 	}
-	l, err := mf.load(path, false)
+	l, err := ms.load(path, false)
 	if err != nil {
 		return err
 	}
@@ -65,9 +85,7 @@ func cmdCrossval(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		if err := printJSON(stdout, rep); err != nil {
 			return err
 		}
 	} else {

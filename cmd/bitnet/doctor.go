@@ -1,7 +1,7 @@
 package main
 
 import (
-	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -39,24 +39,42 @@ type doctorOut struct {
 	ExitCode int                      `json:"exit_code"`
 }
 
+var doctorDef = cmdDef{"doctor", "[flags]", "Check the machine and the model before running: CPU features and kernels, cores, memory\n" +
+	"against what the model needs at the chosen context, disk space, GPU driver/devices/NVRTC,\n" +
+	"the serve port, the server's security settings, and the model file itself.\n" +
+	"Exit code: 0 all checks pass, 1 some warn, 2 some fail."}
+
+// doctorFlags are doctor's flags: the configuration's and --json.
+type doctorFlags struct {
+	conf   *config.Binding
+	asJSON *bool
+}
+
+func (d *doctorFlags) binding() *config.Binding { return d.conf }
+
+func declareDoctor(fs *flag.FlagSet) *doctorFlags {
+	return &doctorFlags{
+		asJSON: fs.Bool("json", false, "print JSON"),
+		conf: config.Bind(fs, "doctor", nil, "model.path", "model.head", "runtime.threads", "runtime.device", "runtime.kernels",
+			"memory.context", "memory.kv_type", "memory.kv_budget", "server.addr", "server.api_key_file"),
+	}
+}
+
+func init() { registerConfigured("doctor", declareDoctor) }
+
 func cmdDoctor(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("doctor", "[flags]", "Check the machine and the model before running: CPU features and kernels, cores, memory\n"+
-		"against what the model needs at the chosen context, disk space, GPU driver/devices/NVRTC,\n"+
-		"the serve port, the server's security settings, and the model file itself.\n"+
-		"Exit code: 0 all checks pass, 1 some warn, 2 some fail.", stderr)
-	asJSON := fs.Bool("json", false, "print JSON")
-	load := configFlags(fs, "model.path", "model.head", "runtime.threads", "runtime.device", "runtime.kernels",
-		"memory.context", "memory.kv_type", "memory.kv_budget", "server.addr", "server.api_key_file")
-	pos, err := parse(fs, args)
+	f, pos, err := parseCmd(doctorDef, declareDoctor, args, stderr)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
 		return usagef("unexpected argument %q (give the model with -m)", pos[0])
 	}
+	asJSON := f.asJSON
 
+	// A configuration error is a failed check; the others use the defaults.
 	rep := &validate.Report{Subject: "doctor"}
-	cfg, _, cerr := load()
+	cfg, _, cerr := f.conf.Load(os.Environ())
 	if cerr != nil {
 		rep.Findings = append(rep.Findings, validate.Finding{Check: "config", Status: validate.Fail,
 			Message: oneLine(cerr), Fix: "correct the settings named above; the other checks use the defaults"})
@@ -94,9 +112,7 @@ func cmdDoctor(args []string, stdout, stderr io.Writer) error {
 	out := doctorOut{Model: mr.Subject, Findings: rep.Findings, Memory: need, Facts: facts,
 		Passed: rep.Count(validate.Pass), Warnings: rep.Count(validate.Warn), Failures: rep.Count(validate.Fail), ExitCode: rep.ExitCode()}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
+		if err := printJSON(stdout, out); err != nil {
 			return err
 		}
 	} else {

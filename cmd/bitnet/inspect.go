@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
@@ -98,10 +97,14 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 	}
 
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return printJSON(stdout, out)
 	}
+	printInspect(stdout, out, *full)
+	return nil
+}
+
+// printInspect prints out as text; full prints whole arrays and strings.
+func printInspect(stdout io.Writer, out inspectOut, full bool) {
 	fmt.Fprintf(stdout, "file:       %s\nversion:    %d\nsize:       %d bytes\nalignment:  %d\ndata start: %d\n\n", out.File, out.Version, out.Size, out.Alignment, out.DataOffset)
 	fmt.Fprintf(stdout, "metadata (%d keys):\n", len(out.Metadata))
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
@@ -112,13 +115,13 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 			if ss, ok := kv.Value.([]string); ok {
 				v = fmt.Sprintf("%d × %q", kv.Count, ss)
 			}
-			if !*full && kv.Count > arrayPreview {
+			if !full && kv.Count > arrayPreview {
 				v = strings.TrimSuffix(v, "]") + " …]"
 			}
 		}
 		if s, ok := kv.Value.(string); ok {
 			v = fmt.Sprintf("%q", s)
-			if len(v) > 160 && !*full {
+			if len(v) > 160 && !full {
 				v = v[:157] + "…\""
 			}
 		}
@@ -151,7 +154,6 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 	default:
 		fmt.Fprintf(stdout, "architecture: %s\nweights: all tensors bound and checked\n", out.Config)
 	}
-	return nil
 }
 
 // preview returns at most n elements of an array value.

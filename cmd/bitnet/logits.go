@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/binary"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -16,16 +17,31 @@ func init() {
 	register(command{"logits", "write the logits of a token sequence as little-endian float32", cmdLogits})
 }
 
+var logitsDef = cmdDef{"logits", "-m FILE (--tokens 1,2,3 | --tokens-file F) --out OUT", "Run a token sequence through the model and write the logits of every position\nas little-endian float32, shape [T][vocab], row-major. The ids are used exactly\nas given: no BOS is added."}
+
+// logitsFlags are logits' flags: the model configuration's and its own.
+type logitsFlags struct {
+	modelCmd
+	tokens, tokensFile, out *string
+}
+
+func declareLogits(fs *flag.FlagSet) *logitsFlags {
+	return &logitsFlags{
+		modelCmd:   bindModel(fs, "logits", nil),
+		tokens:     fs.String("tokens", "", "comma-separated token `ids`"),
+		tokensFile: fs.String("tokens-file", "", "`file` holding a JSON array of token ids"),
+		out:        fs.String("out", "", "output `file` (written atomically)"),
+	}
+}
+
+func init() { registerConfigured("logits", declareLogits) }
+
 func cmdLogits(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("logits", "-m FILE (--tokens 1,2,3 | --tokens-file F) --out OUT", "Run a token sequence through the model and write the logits of every position\nas little-endian float32, shape [T][vocab], row-major. The ids are used exactly\nas given: no BOS is added.", stderr)
-	mf := addModelFlags(fs, "GGUF model `file` (default: the embedded model)")
-	tokensArg := fs.String("tokens", "", "comma-separated token `ids`")
-	tokensFile := fs.String("tokens-file", "", "`file` holding a JSON array of token ids")
-	outPath := fs.String("out", "", "output `file` (written atomically)")
-	pos, err := parse(fs, args)
+	f, pos, c, err := parseConfigured(logitsDef, declareLogits, args, os.Environ(), stderr)
 	if err != nil {
 		return err
 	}
+	tokensArg, tokensFile, outPath := f.tokens, f.tokensFile, f.out
 	if len(pos) > 0 {
 		return usagef("unexpected argument %q", pos[0])
 	}
@@ -43,7 +59,7 @@ func cmdLogits(args []string, stdout, stderr io.Writer) error {
 	} else if tokens, err = readTokensFile(*tokensFile); err != nil {
 		return err
 	}
-	l, err := mf.load("", false)
+	l, err := f.model(c).load("", false)
 	if err != nil {
 		return err
 	}

@@ -57,7 +57,7 @@ func TestRunErrors(t *testing.T) {
 	}{
 		{[]string{"run", "-n", "-5", "x"}, exitUsage, "-n -5"},
 		{[]string{"run", "--temp", "-1", "x"}, exitUsage, "emperature"},
-		{[]string{"run", "--ctx", "8", "-n", "20", "In the beginning"}, exitError, "context"},
+		{[]string{"run", "--ctx", "8", "-n", "20", "In the beginning"}, exitUsage, "exceeds memory.context"}, // refused before the model loads
 		{[]string{"run", "-m", "/nonexistent/model.gguf", "x"}, exitError, "/nonexistent/model.gguf"},
 		{[]string{"run", "--bogus", "x"}, exitUsage, "bogus"},
 		{[]string{"frobnicate"}, exitUsage, "unknown command"},

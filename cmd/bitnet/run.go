@@ -4,124 +4,104 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"time"
 
 	"github.com/bitnet-go/bitnet/config"
 	"github.com/bitnet-go/bitnet/generate"
 	"github.com/bitnet-go/bitnet/kernels"
-	"github.com/bitnet-go/bitnet/sample"
 )
 
 func init() {
 	register(command{"run", "generate text from a prompt", cmdRun})
 }
 
+var runDef = cmdDef{"run", "[flags] [PROMPT]", "Generate text from PROMPT (or from standard input when PROMPT is absent).\nThe prompt is echoed, then the continuation is streamed; speeds go to standard error."}
+
+// runFlags are run's flags: the configuration's and its own.
+type runFlags struct {
+	modelCmd
+	sampling                            samplingFlags
+	ignoreEOS, noBOS, noSpecial, noEcho *bool
+	verbose                             *bool
+}
+
+func declareRun(fs *flag.FlagSet) *runFlags {
+	return &runFlags{
+		modelCmd:  bindModel(fs, "run", nil, append([]string{"runtime.device"}, generationKeys...)...),
+		sampling:  declareSampling(fs),
+		ignoreEOS: fs.Bool("ignore-eos", false, "keep generating past end-of-generation tokens"),
+		noBOS:     fs.Bool("no-bos", false, "do not add the BOS token"),
+		noSpecial: fs.Bool("no-special", false, "treat special-token text in the prompt as plain text"),
+		noEcho:    fs.Bool("no-echo", false, "print only the generated text"),
+		verbose:   fs.Bool("verbose", false, "print model and sampling details to standard error"),
+	}
+}
+
+func init() { registerConfigured("run", declareRun) }
+
+// runSetup is what run generates with, mapped from the configuration by
+// runConfigs.
+type runSetup struct {
+	model  modelSetup
+	device string // runtime.device
+	gen    genSetup
+}
+
+func (s runSetup) modelSetup() modelSetup { return s.model }
+
+func runConfigs(c *config.Config, f *runFlags) (runSetup, error) {
+	g, err := genConfig(c, f.sampling)
+	return runSetup{model: f.model(c), device: c.Runtime.Device, gen: g}, err
+}
+
 func cmdRun(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("run", "[flags] [PROMPT]", "Generate text from PROMPT (or from standard input when PROMPT is absent).\nThe prompt is echoed, then the continuation is streamed; speeds go to standard error.", stderr)
-	mf := addModelFlags(fs, "GGUF model `file` (default: the embedded kjv-tiny model)")
-	n := fs.Int("n", 128, "tokens to generate; -1 = until the context is full")
-	ctxLen := fs.Int("ctx", 0, "context length in tokens (default: the model's training context)")
-	temp := fs.Float64("temp", 0.8, "sampling temperature; 0 = greedy")
-	topK := fs.Int("top-k", 40, "keep the k most likely tokens; 0 = off")
-	topP := fs.Float64("top-p", 0.95, "nucleus sampling mass; 1 = off")
-	minP := fs.Float64("min-p", 0.05, "drop tokens below min-p × the top probability; 0 = off")
-	repPen := fs.Float64("repeat-penalty", 1.0, "repetition penalty; 1 = off")
-	repLastN := fs.Int("repeat-last-n", 64, "tokens the penalties look back; -1 = all")
-	presence := fs.Float64("presence-penalty", 0, "OpenAI-style presence penalty")
-	frequency := fs.Float64("frequency-penalty", 0, "OpenAI-style frequency penalty")
-	seed := fs.Int64("seed", -1, "random seed; -1 = pick one (printed with --verbose)")
-	greedy := fs.Bool("greedy", false, "greedy decoding (same as --temp 0)")
-	var stops stringList
-	fs.Var(&stops, "stop", "stop `string` (repeatable); the output ends before it")
-	ignoreEOS := fs.Bool("ignore-eos", false, "keep generating past end-of-generation tokens")
-	noBOS := fs.Bool("no-bos", false, "do not add the BOS token")
-	noSpecial := fs.Bool("no-special", false, "treat special-token text in the prompt as plain text")
-	noEcho := fs.Bool("no-echo", false, "print only the generated text")
-	device := fs.String("device", "cpu", deviceUsage+" (run defaults to cpu: the CUDA backend has not yet been run on a GPU, docs/gpu.md)")
-	verbose := fs.Bool("verbose", false, "print model and sampling details to standard error")
-	configFile := fs.String("config", "", "TOML configuration `file` (default: $BITNET_CONFIG); its values and BITNET_* variables apply where no flag is given")
-	pos, err := parse(fs, args)
+	f, pos, c, err := parseConfigured(runDef, declareRun, args, os.Environ(), stderr)
 	if err != nil {
 		return err
 	}
-	if err := applyConfig(fs, *configFile, append(mf.binds(),
-		configBind{"generation.max_tokens", "n", func(c *config.Config) { *n = c.Generation.MaxTokens }},
-		configBind{"generation.temperature", "temp", func(c *config.Config) { *temp = c.Generation.Temperature }},
-		configBind{"generation.top_k", "top-k", func(c *config.Config) { *topK = c.Generation.TopK }},
-		configBind{"generation.top_p", "top-p", func(c *config.Config) { *topP = c.Generation.TopP }},
-		configBind{"generation.min_p", "min-p", func(c *config.Config) { *minP = c.Generation.MinP }},
-		configBind{"generation.repeat_penalty", "repeat-penalty", func(c *config.Config) { *repPen = c.Generation.RepeatPenalty }},
-		configBind{"generation.seed", "seed", func(c *config.Config) { *seed = c.Generation.Seed }},
-		configBind{"generation.stop", "stop", func(c *config.Config) { stops = c.Generation.Stop }},
-		configBind{"memory.context", "ctx", func(c *config.Config) { *ctxLen = c.Memory.Context }},
-		configBind{"runtime.device", "device", func(c *config.Config) { *device = c.Runtime.Device }},
-	)...); err != nil {
+	prompt, err := readPrompt(pos)
+	if err != nil {
 		return err
 	}
-	var prompt string
+	s, err := runConfigs(c, f)
+	return withModel(s, err, true, func(l *loaded, s runSetup) error { return runPrompt(l, s, f, prompt, stdout, stderr) })
+}
+
+// readPrompt returns the one positional argument, or standard input when
+// there is none.
+func readPrompt(pos []string) (string, error) {
 	switch len(pos) {
 	case 0:
-		if st, err := os.Stdin.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			return usagef("no prompt: give it as an argument or on standard input")
-		}
-		b, err := io.ReadAll(os.Stdin)
-		if err != nil {
-			return fmt.Errorf("reading the prompt from standard input: %w", err)
-		}
-		prompt = string(b)
+		return readStdin("prompt", "give it as an argument")
 	case 1:
-		prompt = pos[0]
-	default:
-		return usagef("expected one PROMPT argument, got %d (quote the prompt)", len(pos))
+		return pos[0], nil
 	}
-	if *n < -1 {
-		return usagef("-n %d: want a count >= 0, or -1", *n)
-	}
-	if *seed < -1 {
-		return usagef("--seed %d: want a value >= 0, or -1", *seed)
-	}
-	if *greedy {
-		*temp = 0
-	}
-	if *seed == -1 {
-		*seed = time.Now().UnixNano() & (1<<62 - 1)
-	}
-	params := sample.Params{
-		Temperature: float32(*temp), TopK: *topK, TopP: float32(*topP), MinP: float32(*minP),
-		RepeatPenalty: float32(*repPen), RepeatLastN: *repLastN,
-		PresencePenalty: float32(*presence), FrequencyPenalty: float32(*frequency),
-		Seed: uint64(*seed),
-	}
-	if err := params.Validate(); err != nil {
-		return usagef("%v", err)
-	}
+	return "", usagef("expected one PROMPT argument, got %d (quote the prompt)", len(pos))
+}
 
-	l, err := mf.load("", true)
-	if err != nil {
-		return err
-	}
-	defer l.Close()
+// runPrompt generates the continuation of prompt with the loaded model.
+func runPrompt(l *loaded, s runSetup, f *runFlags, prompt string, stdout, stderr io.Writer) error {
 	cfg := l.model.Config
-	if *ctxLen < 0 || *ctxLen > cfg.SeqLen {
-		return usagef("--ctx %d: want 1..%d (the model's training context)", *ctxLen, cfg.SeqLen)
+	if s.gen.context > cfg.SeqLen {
+		return usagef("memory.context (--ctx) %d: want 0..%d (the model's training context)", s.gen.context, cfg.SeqLen)
 	}
-	if *verbose {
-		fmt.Fprintf(stderr, "model: %s\n%s\nkernels: %s, head: %s, threads: %d, seed: %d, sampling: %+v\n", l.file.Name, cfg, kernels.Active(), *mf.head, l.model.Threads(), *seed, params)
+	if *f.verbose {
+		fmt.Fprintf(stderr, "model: %s\n%s\nkernels: %s, head: %s, threads: %d, seed: %d, sampling: %+v\n", l.file.Name, cfg, kernels.Active(), s.model.head, l.model.Threads(), s.gen.sampling.Seed, s.gen.sampling)
 	}
-	ids := l.tok.Encode(prompt, l.tok.AddBOS() && !*noBOS, !*noSpecial)
+	ids := l.tok.Encode(prompt, l.tok.AddBOS() && !*f.noBOS, !*f.noSpecial)
 	if len(ids) == 0 {
 		return usagef("the prompt is empty and no BOS token is added")
 	}
-	fwd, deviceName, release, err := sequenceDevice(l, *device, *mf.head, *ctxLen, stderr)
+	fwd, deviceName, release, err := sequenceDevice(l, s.device, s.model.head, s.gen.context, stderr)
 	if err != nil {
 		return err
 	}
 	defer release()
-	if *verbose {
+	if *f.verbose {
 		fmt.Fprintf(stderr, "device: %s\n", deviceName)
 	}
 
@@ -129,12 +109,12 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	out := bufio.NewWriter(stdout)
 	defer out.Flush()
-	if !*noEcho {
+	if !*f.noEcho {
 		fmt.Fprint(out, prompt)
 		out.Flush()
 	}
 	res, err := generate.GenerateOn(ctx, fwd, cfg, l.tok, ids,
-		generate.Options{MaxTokens: *n, Sampling: params, Stop: stops, IgnoreEOG: *ignoreEOS},
+		generate.Options{MaxTokens: s.gen.maxTokens, Sampling: s.gen.sampling, Stop: s.gen.stop, IgnoreEOG: *f.ignoreEOS},
 		func(s string) error {
 			if _, err := out.WriteString(s); err != nil {
 				return err

@@ -133,17 +133,6 @@ func TestServeFlagErrors(t *testing.T) {
 	}
 }
 
-func TestServeParseSizes(t *testing.T) {
-	for in, want := range map[string]int64{"512MiB": 512 << 20, "2GB": 2e9, "1048576": 1 << 20, "1.5GiB": 3 << 29, "64k": 64 << 10} {
-		if got, err := parseBytes(in); err != nil || got != want {
-			t.Errorf("parseBytes(%q) = %d, %v", in, got, err)
-		}
-	}
-	if n, err := parseBudget("10%"); err != nil || n <= 0 {
-		t.Errorf("parseBudget(10%%) = %d, %v", n, err)
-	}
-}
-
 // TestServeConfigFile: serve takes its settings from --config where no flag
 // gives them, and flags win.
 func TestServeConfigFile(t *testing.T) {

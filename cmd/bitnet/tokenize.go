@@ -59,14 +59,9 @@ func cmdTokenize(args []string, stdout, stderr io.Writer) error {
 	case len(pos) > 1:
 		return usagef("expected one TEXT argument, got %d (quote the text)", len(pos))
 	default:
-		if st, err := os.Stdin.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			return usagef("no text: give TEXT, --file F, or standard input")
+		if text, err = readStdin("text", "give TEXT, --file F,"); err != nil {
+			return err
 		}
-		b, err := io.ReadAll(os.Stdin)
-		if err != nil {
-			return fmt.Errorf("reading standard input: %w", err)
-		}
-		text = string(b)
 	}
 	tok, closeFile, err := openTokenizer(*modelPath, *pre)
 	if err != nil {
@@ -106,14 +101,10 @@ func cmdDetokenize(args []string, stdout, stderr io.Writer) error {
 	if len(pos) > 0 {
 		src = strings.Join(pos, " ")
 	} else {
-		if st, err := os.Stdin.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			return usagef("no ids: give them as arguments or on standard input")
+		var err error
+		if src, err = readStdin("ids", "give them as arguments"); err != nil {
+			return err
 		}
-		b, err := io.ReadAll(os.Stdin)
-		if err != nil {
-			return fmt.Errorf("reading standard input: %w", err)
-		}
-		src = string(b)
 	}
 	ids, err := parseIDs(src)
 	if err != nil {

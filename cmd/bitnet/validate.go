@@ -1,11 +1,12 @@
 package main
 
 import (
-	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 
+	"github.com/bitnet-go/bitnet/config"
 	"github.com/bitnet-go/bitnet/internal/defaultmodel"
 	"github.com/bitnet-go/bitnet/validate"
 )
@@ -14,37 +15,44 @@ func init() {
 	register(command{"validate", "check a model file thoroughly: metadata, tensors, values, tokenizer, a forward pass", cmdValidate})
 }
 
+var validateDef = cmdDef{"validate", "[flags] [MODEL]", "Check a GGUF model (the embedded model when MODEL is absent) and list every finding:\n" +
+	"metadata complete and consistent with the tensors, tensor set and types, I2_S codes and scales,\n" +
+	"NaN/Inf in float tensors, tokenizer, the memory needed at --ctx, and a one-token forward pass.\n" +
+	"Exit code: 0 when nothing failed (warnings allowed), 1 otherwise."}
+
+// validateFlags are validate's flags: the configuration's and its own.
+type validateFlags struct {
+	conf              *config.Binding
+	asJSON, noForward *bool
+}
+
+func (v *validateFlags) binding() *config.Binding { return v.conf }
+
+func declareValidate(fs *flag.FlagSet) *validateFlags {
+	return &validateFlags{
+		conf:      config.Bind(fs, "validate", nil, "memory.context", "memory.kv_type", "model.head", "runtime.threads"),
+		asJSON:    fs.Bool("json", false, "print JSON"),
+		noForward: fs.Bool("no-forward", false, "skip the one-token forward pass"),
+	}
+}
+
+func init() { registerConfigured("validate", declareValidate) }
+
+// validateOptions maps validate's configuration to validate.Options.
+func validateOptions(c *config.Config, f *validateFlags) validate.Options {
+	return validate.Options{Context: c.Memory.Context, KVType: c.Memory.KVType, Head: c.Model.Head,
+		Threads: modelConfig(c, false).opts.Threads, SkipForward: *f.noForward}
+}
+
 func cmdValidate(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("validate", "[flags] [MODEL]", "Check a GGUF model (the embedded model when MODEL is absent) and list every finding:\n"+
-		"metadata complete and consistent with the tensors, tensor set and types, I2_S codes and scales,\n"+
-		"NaN/Inf in float tensors, tokenizer, the memory needed at --ctx, and a one-token forward pass.\n"+
-		"Exit code: 0 when nothing failed (warnings allowed), 1 otherwise.", stderr)
-	asJSON := fs.Bool("json", false, "print JSON")
-	ctx := fs.Int("ctx", 0, "context length for the memory estimate; 0 = the model's training context")
-	kvType := fs.String("kv-type", "f16", "KV-cache type for the memory estimate: f16 or q8")
-	head := fs.String("head", "f16", "head for the memory estimate: f16 or q8")
-	threads := fs.Int("threads", 1, "worker threads for the forward pass")
-	noForward := fs.Bool("no-forward", false, "skip the one-token forward pass")
-	pos, err := parse(fs, args)
+	f, pos, c, err := parseConfigured(validateDef, declareValidate, args, os.Environ(), stderr)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 1 {
 		return usagef("expected at most one MODEL, got %d", len(pos))
 	}
-	if *ctx < 0 {
-		return usagef("--ctx %d: want 0 or more", *ctx)
-	}
-	if *kvType != "f16" && *kvType != "q8" {
-		return usagef("--kv-type %q: want f16 or q8", *kvType)
-	}
-	if *head != "f16" && *head != "q8" {
-		return usagef("--head %q: want f16 or q8", *head)
-	}
-	if *threads < 1 {
-		return usagef("--threads %d: want at least 1", *threads)
-	}
-	opt := validate.Options{Context: *ctx, KVType: *kvType, Head: *head, Threads: *threads, SkipForward: *noForward}
+	opt, asJSON := validateOptions(c, f), f.asJSON
 	var r *validate.Report
 	if len(pos) == 0 {
 		r = validate.Bytes(defaultmodel.Bytes(), defaultmodel.Name, opt)
@@ -55,9 +63,7 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 		r = validate.Path(pos[0], opt)
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(r); err != nil {
+		if err := printJSON(stdout, r); err != nil {
 			return err
 		}
 	} else {

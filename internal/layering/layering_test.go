@@ -22,6 +22,7 @@ const module = "github.com/bitnet-go/bitnet/"
 var layer = map[string]int{
 	"gguf":                  0,
 	"config":                0,
+	"embed":                 0,
 	"internal/workpool":     0,
 	"internal/textstop":     0,
 	"internal/bigmem":       0,
