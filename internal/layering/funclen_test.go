@@ -21,6 +21,24 @@ var longFuncExempt = map[string]string{
 	"chat/jinja_eval.go": "the Jinja evaluator: one switch over the node kinds and one over the filters read best whole",
 }
 
+// longFuncDebt lists the functions that were already longer than
+// maxFuncLines when the check came in (issue 13), with their length then.
+// They may only shrink; once one is split its entry must go, and the test
+// says so. The list is the work left, not an exemption.
+var longFuncDebt = map[string]int{
+	"convert/errors_test.go TestBadInput":               107,
+	"convert/plan.go makePlan":                          146,
+	"convert/verify.go verifyTensor":                    132,
+	"engine/loop.go loop":                               163,
+	"gguf/getters_test.go TestGetters":                  101,
+	"gpu/cuda/model_gpu.go upload":                      145,
+	"gpu/cuda/state.go NewState":                        104,
+	"internal/synth/synth.go Write":                     114,
+	"model/batch_test.go TestForwardBatchMatchesSingle": 108,
+	"model/config.go NewConfig":                         190,
+	"server/generate.go run":                            114,
+}
+
 // TestFunctionLength fails on any function over maxFuncLines lines outside
 // generated code (a "Code generated … DO NOT EDIT." header) and the files
 // in longFuncExempt.
@@ -28,6 +46,7 @@ func TestFunctionLength(t *testing.T) {
 	root := filepath.Join("..", "..")
 	fset := token.NewFileSet()
 	checked := 0
+	seen := map[string]bool{}
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -61,7 +80,15 @@ func TestFunctionLength(t *testing.T) {
 				continue
 			}
 			lines := fset.Position(fd.End()).Line - fset.Position(fd.Pos()).Line + 1
-			if lines > maxFuncLines {
+			key := rel + " " + fd.Name.Name
+			debt, listed := longFuncDebt[key]
+			seen[key] = true
+			switch {
+			case listed && lines > debt:
+				t.Errorf("%s: func %s grew to %d lines (it was %d; at most %d)", fset.Position(fd.Pos()), fd.Name.Name, lines, debt, maxFuncLines)
+			case listed && lines <= maxFuncLines:
+				t.Errorf("%s: func %s is %d lines now: remove it from longFuncDebt", fset.Position(fd.Pos()), fd.Name.Name, lines)
+			case !listed && lines > maxFuncLines:
 				t.Errorf("%s: func %s is %d lines (at most %d)", fset.Position(fd.Pos()), fd.Name.Name, lines, maxFuncLines)
 			}
 		}
@@ -69,6 +96,11 @@ func TestFunctionLength(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	for key := range longFuncDebt {
+		if !seen[key] {
+			t.Errorf("longFuncDebt names %s, which no longer exists: remove the entry", key)
+		}
 	}
 	if checked < 100 {
 		t.Fatalf("only %d Go files checked: is the walk rooted at the module?", checked)
