@@ -5,7 +5,6 @@ import (
 
 	"github.com/bitnet-go/bitnet/gguf"
 	"github.com/bitnet-go/bitnet/kernels"
-	"github.com/bitnet-go/bitnet/kvcache"
 )
 
 // Forward feeds tokens to the State's own sequence at positions s.Pos,
@@ -23,43 +22,20 @@ func (m *Model) Forward(s *State, tokens []int32, all bool) ([]float32, error) {
 	if s.seq == nil {
 		return nil, fmt.Errorf("model: Forward on a State without its own cache (use ForwardBatch)")
 	}
-	if len(tokens) == 0 {
-		return nil, fmt.Errorf("model: Forward called with no tokens")
-	}
-	if all && len(tokens) > s.MaxBatch {
-		return nil, fmt.Errorf("model: %d tokens exceed the batch size %d when all logits are requested", len(tokens), s.MaxBatch)
-	}
-	if s.Pos+len(tokens) > s.SeqLen {
-		return nil, &ContextError{Have: s.Pos, Add: len(tokens), Max: s.SeqLen}
+	if err := CheckForward(tokens, all, s.Pos, s.MaxBatch, s.SeqLen); err != nil {
+		return nil, err
 	}
 	var logits []float32
 	for len(tokens) > 0 {
-		n := min(len(tokens), s.MaxBatch)
-		b := &s.batch
-		b.Tokens, b.Seqs, b.Logits = b.Tokens[:0], b.Seqs[:0], b.Logits[:0]
-		for i, t := range tokens[:n] {
-			b.Tokens = append(b.Tokens, t)
-			b.Seqs = append(b.Seqs, s.seq)
-			b.Logits = append(b.Logits, all || (i == n-1 && n == len(tokens)))
-		}
+		n := s.batch.Fill(tokens, s.seq, all, s.MaxBatch)
 		var err error
-		if logits, err = m.ForwardBatch(s, b); err != nil {
+		if logits, err = m.ForwardBatch(s, &s.batch); err != nil {
 			return nil, err
 		}
 		s.Pos = s.seq.Len()
 		tokens = tokens[n:]
 	}
 	return logits, nil
-}
-
-// Batch is one forward step over rows drawn from one or more sequences
-// (continuous batching: prefill chunks and single decode tokens together).
-// The rows of one sequence must be adjacent and in order; they take the
-// positions following what the sequence already holds.
-type Batch struct {
-	Tokens []int32        // (rows) token of each row
-	Seqs   []*kvcache.Seq // (rows) sequence of each row
-	Logits []bool         // (rows) whether to return the row's logits
 }
 
 // ForwardBatch runs one step: it reserves KV blocks for every sequence's
@@ -70,64 +46,20 @@ type Batch struct {
 // next use. All weights are read once per step, whatever the number of
 // sequences. It allocates nothing.
 func (m *Model) ForwardBatch(s *State, b *Batch) ([]float32, error) {
-	c := m.Config
-	T := len(b.Tokens)
-	if T == 0 {
-		return nil, fmt.Errorf("model: ForwardBatch called with no rows")
-	}
-	if T > s.MaxBatch || len(b.Seqs) != T || len(b.Logits) != T {
-		return nil, fmt.Errorf("model: batch of %d tokens, %d sequences, %d logit flags (batch size %d)", T, len(b.Seqs), len(b.Logits), s.MaxBatch)
+	if err := b.Prepare(s.MaxBatch, s.SeqLen, m.Config.VocabSize, s.rowPos); err != nil {
+		return nil, err
 	}
 	nOut := 0
-	for r, tok := range b.Tokens {
-		if tok < 0 || int(tok) >= c.VocabSize {
-			return nil, fmt.Errorf("model: token %d (at row %d) is outside the vocabulary [0, %d)", tok, r, c.VocabSize)
-		}
-		if b.Seqs[r] == nil {
-			return nil, fmt.Errorf("model: row %d has no sequence", r)
-		}
+	for r, seq := range b.Seqs {
+		s.rowSeq[r] = seq
 		if b.Logits[r] {
 			s.rowOut[nOut] = r
 			nOut++
 		}
 	}
-	// Positions, and a capacity check per run of rows of one sequence.
-	for r0 := 0; r0 < T; {
-		seq := b.Seqs[r0]
-		r1 := r0 + 1
-		for r1 < T && b.Seqs[r1] == seq {
-			r1++
-		}
-		for r := 0; r < r0; r++ {
-			if b.Seqs[r] == seq {
-				return nil, fmt.Errorf("model: the rows of a sequence must be adjacent (rows %d and %d)", r, r0)
-			}
-		}
-		if have := seq.Len(); have+r1-r0 > s.SeqLen {
-			return nil, &ContextError{Have: have, Add: r1 - r0, Max: s.SeqLen}
-		}
-		for r := r0; r < r1; r++ {
-			s.rowSeq[r], s.rowPos[r] = seq, seq.Len()+r-r0
-		}
-		r0 = r1
-	}
-	for r0 := 0; r0 < T; {
-		r1 := r0 + 1
-		for r1 < T && b.Seqs[r1] == b.Seqs[r0] {
-			r1++
-		}
-		if err := b.Seqs[r0].Reserve(r1 - r0); err != nil {
-			return nil, err
-		}
-		r0 = r1
-	}
 	m.step(s, b.Tokens, nOut)
-	for r := 0; r < T; r++ {
-		if r == T-1 || b.Seqs[r+1] != b.Seqs[r] {
-			b.Seqs[r].Advance(s.rowPos[r] + 1)
-		}
-	}
-	return s.logits[:nOut*c.VocabSize], nil
+	b.Advance(s.rowPos)
+	return s.logits[:nOut*m.Config.VocabSize], nil
 }
 
 // step runs one batch of T <= MaxBatch rows through the network: the

@@ -82,17 +82,10 @@ func (m *Model) KVConfig(blockSize, blocks int, typ kvcache.Type) kvcache.Config
 // NewStateOpts allocates a State as o describes.
 func (m *Model) NewStateOpts(o StateOptions) (*State, error) {
 	c := m.Config
-	seqLen, maxBatch := o.SeqLen, o.MaxBatch
-	if maxBatch <= 0 {
-		maxBatch = 64
+	seqLen, maxBatch, err := c.StateSize(o.SeqLen, o.MaxBatch)
+	if err != nil {
+		return nil, err
 	}
-	if seqLen <= 0 {
-		seqLen = c.SeqLen
-	}
-	if seqLen > c.SeqLen {
-		return nil, &ContextError{Have: 0, Add: seqLen, Max: c.SeqLen}
-	}
-	maxBatch = max(1, min(maxBatch, seqLen))
 	maxK := max(c.Dim, c.QDim, c.HiddenDim)
 	threads := m.pool.Threads()
 	// Query blocks of up to 16 rows share each key and value block; their

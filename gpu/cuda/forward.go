@@ -21,27 +21,17 @@ func (g *Model) Forward(s *State, tokens []int32, all bool) ([]float32, error) {
 	if s.pool != nil {
 		return nil, errors.New("cuda: Forward on a State without its own sequence (use ForwardBatch)")
 	}
-	if len(tokens) == 0 {
-		return nil, errors.New("cuda: Forward called with no tokens")
-	}
-	if all && len(tokens) > s.MaxBatch {
-		return nil, fmt.Errorf("cuda: %d tokens exceed the batch size %d when all logits are requested", len(tokens), s.MaxBatch)
-	}
-	if s.Pos+len(tokens) > s.SeqLen {
-		return nil, &model.ContextError{Have: s.Pos, Add: len(tokens), Max: s.SeqLen}
+	if err := model.CheckForward(tokens, all, s.Pos, s.MaxBatch, s.SeqLen); err != nil {
+		return nil, err
 	}
 	var logits []float32
 	for len(tokens) > 0 {
-		n := min(len(tokens), s.MaxBatch)
-		b := &s.batch
-		b.Tokens, b.Logits = b.Tokens[:0], b.Logits[:0]
-		for i, t := range tokens[:n] {
-			b.Tokens = append(b.Tokens, t)
-			b.Logits = append(b.Logits, all || (i == n-1 && n == len(tokens)))
+		n := s.batch.Fill(tokens, nil, all, s.MaxBatch)
+		for i := range n {
 			s.hmeta[s.offPos()+i] = int32(s.Pos + i)
 		}
 		var err error
-		if logits, err = g.step(s, b.Tokens, b.Logits); err != nil {
+		if logits, err = g.step(s, s.batch.Tokens, s.batch.Logits); err != nil {
 			return nil, err
 		}
 		s.Pos += n
@@ -62,72 +52,33 @@ func (g *Model) Forward(s *State, tokens []int32, all bool) ([]float32, error) {
 // only manages block ids. kvcache.Seq.Truncate into a shared block copies
 // rows on the host, which the device cannot see; see docs/gpu.md.
 func (g *Model) ForwardBatch(s *State, b *model.Batch) ([]float32, error) {
-	T := len(b.Tokens)
 	if s.pool == nil {
 		return nil, errors.New("cuda: ForwardBatch on a State without a pool (use StateOptions.Pool)")
 	}
-	if T == 0 {
-		return nil, errors.New("cuda: ForwardBatch called with no rows")
-	}
-	if T > s.MaxBatch || len(b.Seqs) != T || len(b.Logits) != T {
-		return nil, fmt.Errorf("cuda: batch of %d tokens, %d sequences, %d logit flags (batch size %d)", T, len(b.Seqs), len(b.Logits), s.MaxBatch)
-	}
 	for r, seq := range b.Seqs {
-		if seq == nil {
-			return nil, fmt.Errorf("cuda: row %d has no sequence", r)
-		}
-		if seq.Pool() != s.pool {
+		if seq != nil && seq.Pool() != s.pool {
 			return nil, fmt.Errorf("cuda: row %d: sequence from another KV pool", r)
 		}
 	}
-	for r0 := 0; r0 < T; {
-		seq := b.Seqs[r0]
-		r1 := r0 + 1
-		for r1 < T && b.Seqs[r1] == seq {
-			r1++
-		}
-		for r := 0; r < r0; r++ {
-			if b.Seqs[r] == seq {
-				return nil, fmt.Errorf("cuda: the rows of a sequence must be adjacent (rows %d and %d)", r, r0)
-			}
-		}
-		if have := seq.Len(); have+r1-r0 > s.SeqLen {
-			return nil, &model.ContextError{Have: have, Add: r1 - r0, Max: s.SeqLen}
-		}
-		r0 = r1
+	if err := b.Prepare(s.MaxBatch, s.SeqLen, g.Config.VocabSize, s.rowPos); err != nil {
+		return nil, err
 	}
-	for r0 := 0; r0 < T; {
-		r1 := r0 + 1
-		for r1 < T && b.Seqs[r1] == b.Seqs[r0] {
-			r1++
-		}
-		if err := b.Seqs[r0].Reserve(r1 - r0); err != nil {
-			return nil, err
-		}
-		seq := b.Seqs[r0]
+	T := len(b.Tokens)
+	for r, seq := range b.Seqs {
 		blocks := seq.Blocks()
 		if len(blocks) > s.maxBlocks {
-			return nil, fmt.Errorf("cuda: row %d: sequence holds %d KV blocks, the State's table has room for %d", r0, len(blocks), s.maxBlocks)
+			return nil, fmt.Errorf("cuda: row %d: sequence holds %d KV blocks, the State's table has room for %d", r, len(blocks), s.maxBlocks)
 		}
-		for r := r0; r < r1; r++ {
-			s.rowSeq[r] = seq
-			s.hmeta[s.offPos()+r] = int32(seq.Len() + r - r0)
-			bt := s.hmeta[s.offBT()+r*s.maxBlocks : s.offBT()+(r+1)*s.maxBlocks]
-			for i, blk := range blocks {
-				bt[i] = blk
-			}
-		}
-		r0 = r1
+		s.rowSeq[r] = seq
+		s.hmeta[s.offPos()+r] = int32(s.rowPos[r])
+		bt := s.hmeta[s.offBT()+r*s.maxBlocks : s.offBT()+(r+1)*s.maxBlocks]
+		copy(bt, blocks)
 	}
 	logits, err := g.step(s, b.Tokens, b.Logits)
 	if err != nil {
 		return nil, err
 	}
-	for r := 0; r < T; r++ {
-		if r == T-1 || b.Seqs[r+1] != b.Seqs[r] {
-			b.Seqs[r].Advance(int(s.hmeta[s.offPos()+r]) + 1)
-		}
-	}
+	b.Advance(s.rowPos)
 	clear(s.rowSeq[:T])
 	return logits, nil
 }

@@ -69,7 +69,8 @@ type State struct {
 
 	// The step being run.
 	batch             model.Batch
-	rowSeq            []*kvcache.Seq
+	rowSeq            []*kvcache.Seq // (MaxBatch) sequence of each row (ForwardBatch)
+	rowPos            []int          // (MaxBatch) position of each row (ForwardBatch)
 	T, nOut           int
 	nDec, nTiles      int
 	nSplit            int
@@ -99,17 +100,11 @@ type StateOptions struct {
 // memory.
 func (g *Model) NewState(o StateOptions) (*State, error) {
 	c := g.Config
-	seqLen, maxBatch := o.SeqLen, o.MaxBatch
-	if maxBatch <= 0 {
-		maxBatch = 64
+	seqLen, maxBatch, err := c.StateSize(o.SeqLen, o.MaxBatch)
+	if err != nil {
+		return nil, err
 	}
-	if seqLen <= 0 {
-		seqLen = c.SeqLen
-	}
-	if seqLen > c.SeqLen {
-		return nil, &model.ContextError{Have: 0, Add: seqLen, Max: c.SeqLen}
-	}
-	maxBatch = max(1, min(maxBatch, seqLen, 4096))
+	maxBatch = min(maxBatch, 4096)
 	s := &State{SeqLen: seqLen, MaxBatch: maxBatch, g: g, pool: o.Pool}
 	if o.Pool != nil {
 		pc := o.Pool.Config()
@@ -196,6 +191,7 @@ func (g *Model) NewState(o StateOptions) (*State, error) {
 		}
 	}
 	s.rowSeq = make([]*kvcache.Seq, maxBatch)
+	s.rowPos = make([]int, maxBatch)
 	s.batch = model.Batch{Tokens: make([]int32, 0, maxBatch), Logits: make([]bool, 0, maxBatch)}
 	s.stepCall = newCall(s.stepDevice)
 	s.argCall = newCall(s.argmaxDevice)
