@@ -3,7 +3,6 @@ package model
 import (
 	"fmt"
 
-	"github.com/bitnet-go/bitnet/gguf"
 	"github.com/bitnet-go/bitnet/kernels"
 )
 
@@ -146,31 +145,6 @@ func (m *Model) feedForward(s *State, l, T int) {
 	m.rowOp(s, T, rowJob{op: opActNorm, dst: s.hb, src: s.hb2, w: L.FFNSubNorm, n: c.HiddenDim})
 	m.linear(s, &L.Down, s.hb, s.out, T)
 	m.rowOp(s, T, rowJob{op: opResidual, dst: s.x, src: s.out, n: c.Dim})
-}
-
-// classifier computes logits rows [first, T) from the final-normed rows of
-// s.xb: logits = E·y with E the tied embedding or output.weight (spec §3.1
-// step 4). The head is not ternary, and its input is quantized only for the
-// int8 head of --head q8.
-func (m *Model) classifier(s *State, first, T int) {
-	c := m.Config
-	if m.headQ8 != nil {
-		// --head q8: int8 activations against the int8 head.
-		for t := first; t < T; t++ {
-			q := s.xq[t*c.Dim : (t+1)*c.Dim]
-			s.headS[t], _ = kernels.QuantizeI8(s.xb[t*c.Dim:(t+1)*c.Dim], q)
-			kernels.OffsetU8(s.headA[t*c.Dim:(t+1)*c.Dim], q)
-		}
-		s.headq = headQ8Job{s: s, h: m.headQ8, first: first, T: T, dim: c.Dim, vocab: c.VocabSize}
-		m.pool.Do(c.VocabSize, 64, &s.headq)
-		return
-	}
-	if m.Weights.Output.Type == gguf.TypeF16 {
-		// ggml converts the activations of an F16 product to F16 first.
-		kernels.RoundF16(s.xb[first*c.Dim : T*c.Dim])
-	}
-	s.head = headJob{s: s, w: m.Weights.Output, first: first, T: T, dim: c.Dim, vocab: c.VocabSize}
-	m.pool.Do(c.VocabSize, 64, &s.head)
 }
 
 // Per-row operations of a step. Rows are independent, so a prefill spreads

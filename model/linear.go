@@ -207,34 +207,6 @@ func (j *linearJob) run(w *Linear, out []float32, lo, hi, worker int) {
 	}
 }
 
-// headJob computes logits for vocabulary rows [lo, hi).
-type headJob struct {
-	s          *State
-	w          *Matrix
-	first, T   int
-	dim, vocab int
-}
-
-func (j *headJob) Run(lo, hi, worker int) {
-	s, w := j.s, j.w
-	if w.Type == gguf.TypeF16 {
-		// kernels.MatMulF16 reads each head row once for every token of
-		// the step, and a logit's bits depend only on its row and token,
-		// so prefill, token-by-token and batched decoding agree exactly.
-		kernels.MatMulF16(s.logits[lo:], j.vocab, w.f16[lo*j.dim:hi*j.dim], j.dim, hi-lo, j.dim, s.xb[j.first*j.dim:], j.dim, j.T-j.first)
-		return
-	}
-	tmp := s.rowTmpFor(worker)[:j.dim]
-	// One kernel (rowDot) for every token count, so that prefill and
-	// token-by-token decoding produce identical logits whatever kernel set
-	// runs. The row stays in L1 across the tokens of a step.
-	for n := lo; n < hi; n++ {
-		for t := j.first; t < j.T; t++ {
-			s.logits[(t-j.first)*j.vocab+n] = w.rowDot(n, s.xb[t*j.dim:(t+1)*j.dim], tmp)
-		}
-	}
-}
-
 // iaccFor returns worker's integer accumulators (MaxBatch·i2sRowBlock).
 func (s *State) iaccFor(worker int) []int32 {
 	n := s.MaxBatch * i2sRowBlock
