@@ -151,76 +151,8 @@ func (g *Model) planWeightBytes() int64 {
 // upload runs on the owner goroutine: it allocates and fills every
 // device tensor.
 func (g *Model) upload() error {
-	dev, c, w := g.Dev, g.Config, g.cpu.Weights
-	vec := func(x []float32, what string) (DevicePtr, error) {
-		if x == nil {
-			return 0, nil
-		}
-		p, err := dev.alloc(4*int64(len(x)), what)
-		if err != nil {
-			return 0, err
-		}
-		g.allocs = append(g.allocs, p)
-		g.weightBytes += 4 * int64(len(x))
-		return p, dev.uploadF32(p, x, what)
-	}
+	c, w := g.Config, g.cpu.Weights
 	var scratch []uint32
-	linear := func(parts []*model.Linear, what string) (devLinear, error) {
-		K := parts[0].Cols
-		dl := devLinear{K: K}
-		for _, p := range parts {
-			dl.N += p.Rows
-			dl.segment = append(dl.segment, p.Rows)
-		}
-		words := dl.N * K / 16
-		if cap(scratch) < words {
-			scratch = make([]uint32, words)
-		}
-		buf := scratch[:words]
-		beta := make([]float32, dl.N)
-		oscale := make([]float32, dl.N)
-		var bias []float32
-		anyScale := false
-		row := 0
-		for _, p := range parts {
-			RepackI2S(buf[row*K/16:], p.Data, p.Rows, K)
-			for n := range p.Rows {
-				beta[row+n] = p.Beta
-				oscale[row+n] = p.OutScale
-			}
-			anyScale = anyScale || p.OutScale != 1
-			if p.Bias != nil {
-				if bias == nil {
-					bias = make([]float32, dl.N)
-				}
-				copy(bias[row:], p.Bias)
-			}
-			row += p.Rows
-		}
-		var err error
-		if dl.w, err = dev.alloc(4*int64(words), what); err != nil {
-			return dl, err
-		}
-		g.allocs = append(g.allocs, dl.w)
-		g.weightBytes += 4 * int64(words)
-		if err := dev.uploadU32(dl.w, buf, what); err != nil {
-			return dl, err
-		}
-		if dl.beta, err = vec(beta, what+" β"); err != nil {
-			return dl, err
-		}
-		if anyScale {
-			if dl.oscale, err = vec(oscale, what+" scale"); err != nil {
-				return dl, err
-			}
-		}
-		if bias != nil {
-			if dl.bias, err = vec(bias, what+" bias"); err != nil {
-				return dl, err
-			}
-		}
-		return dl, nil
-	}
 	g.layers = make([]devLayer, c.NLayers)
 	var err error
 	for l := range w.Layers {
@@ -232,59 +164,28 @@ func (g *Model) upload() error {
 			n   string
 		}{{&D.attnNorm, L.AttnNorm, "attn_norm"}, {&D.attnSubNorm, L.AttnSubNorm, "attn_sub_norm"},
 			{&D.ffnNorm, L.FFNNorm, "ffn_norm"}, {&D.ffnSubNorm, L.FFNSubNorm, "ffn_sub_norm"}} {
-			if *v.dst, err = vec(v.x, p+v.n); err != nil {
+			if *v.dst, err = g.uploadVec(v.x, p+v.n); err != nil {
 				return err
 			}
 		}
-		if D.qkv, err = linear([]*model.Linear{&L.Q, &L.K, &L.V}, p+"attn_qkv"); err != nil {
+		if D.qkv, err = g.uploadLinear([]*model.Linear{&L.Q, &L.K, &L.V}, p+"attn_qkv", &scratch); err != nil {
 			return err
 		}
-		if D.o, err = linear([]*model.Linear{&L.O}, p+"attn_output"); err != nil {
+		if D.o, err = g.uploadLinear([]*model.Linear{&L.O}, p+"attn_output", &scratch); err != nil {
 			return err
 		}
-		if D.gateUp, err = linear([]*model.Linear{&L.Gate, &L.Up}, p+"ffn_gate_up"); err != nil {
+		if D.gateUp, err = g.uploadLinear([]*model.Linear{&L.Gate, &L.Up}, p+"ffn_gate_up", &scratch); err != nil {
 			return err
 		}
-		if D.down, err = linear([]*model.Linear{&L.Down}, p+"ffn_down"); err != nil {
+		if D.down, err = g.uploadLinear([]*model.Linear{&L.Down}, p+"ffn_down", &scratch); err != nil {
 			return err
 		}
 	}
-	if g.outNorm, err = vec(w.OutputNorm, "output_norm"); err != nil {
+	if g.outNorm, err = g.uploadVec(w.OutputNorm, "output_norm"); err != nil {
 		return err
 	}
-	// The head: f16 as stored, or float32 for every other type.
-	out := w.Output
-	g.headF16 = g.headF16Native()
-	if g.headF16 {
-		n := int64(len(out.Data))
-		if g.head, err = dev.alloc(n, "head"); err != nil {
-			return err
-		}
-		g.allocs = append(g.allocs, g.head)
-		g.weightBytes += n
-		if err := dev.upload(g.head, out.Data[:c.VocabSize*c.Dim*2], out.Name); err != nil {
-			return err
-		}
-	} else {
-		n := int64(c.VocabSize) * int64(c.Dim) * 4
-		if g.head, err = dev.alloc(n, "head"); err != nil {
-			return err
-		}
-		g.allocs = append(g.allocs, g.head)
-		g.weightBytes += n
-		rows := max(1, (64<<20)/(4*c.Dim)) // convert 64 MiB at a time
-		buf := make([]float32, rows*c.Dim)
-		for r0 := 0; r0 < c.VocabSize; r0 += rows {
-			nr := min(rows, c.VocabSize-r0)
-			for r := range nr {
-				if err := quant.Dequantize(out.Type, out.Row(r0+r), buf[r*c.Dim:(r+1)*c.Dim]); err != nil {
-					return fmt.Errorf("cuda: head %s row %d: %w", out.Name, r0+r, err)
-				}
-			}
-			if err := dev.uploadF32(g.head+DevicePtr(4*r0*c.Dim), buf[:nr*c.Dim], out.Name); err != nil {
-				return err
-			}
-		}
+	if err := g.uploadHead(); err != nil {
+		return err
 	}
 	// RoPE angles for every position, computed by the CPU's own function
 	// so that the GPU rotates by bit-identical angles.
@@ -292,8 +193,121 @@ func (g *Model) upload() error {
 	for p := range c.SeqLen {
 		kernels.RopeAngles(tab[p*c.NRot:(p+1)*c.NRot], p, c.RopeBase, c.NRot, 1/c.RopeScale, w.RopeFreqs)
 	}
-	g.rope, err = vec(tab, "rope table")
+	g.rope, err = g.uploadVec(tab, "rope table")
 	return err
+}
+
+// allocWeight allocates n device bytes of weights, owned by g.
+func (g *Model) allocWeight(n int64, what string) (DevicePtr, error) {
+	p, err := g.Dev.alloc(n, what)
+	if err != nil {
+		return 0, err
+	}
+	g.allocs = append(g.allocs, p)
+	g.weightBytes += n
+	return p, nil
+}
+
+// uploadVec uploads a float32 vector (0 for a nil one).
+func (g *Model) uploadVec(x []float32, what string) (DevicePtr, error) {
+	if x == nil {
+		return 0, nil
+	}
+	p, err := g.allocWeight(4*int64(len(x)), what)
+	if err != nil {
+		return 0, err
+	}
+	return p, g.Dev.uploadF32(p, x, what)
+}
+
+// uploadLinear repacks and uploads the I2_S projections parts, which
+// share their input, as one fused matrix with per-row β, output scale
+// (only when some is not 1) and bias (only when some part has one).
+// *scratch is the reusable repack buffer.
+func (g *Model) uploadLinear(parts []*model.Linear, what string, scratch *[]uint32) (devLinear, error) {
+	K := parts[0].Cols
+	dl := devLinear{K: K}
+	for _, p := range parts {
+		dl.N += p.Rows
+		dl.segment = append(dl.segment, p.Rows)
+	}
+	words := dl.N * K / 16
+	if cap(*scratch) < words {
+		*scratch = make([]uint32, words)
+	}
+	buf := (*scratch)[:words]
+	beta := make([]float32, dl.N)
+	oscale := make([]float32, dl.N)
+	var bias []float32
+	anyScale := false
+	row := 0
+	for _, p := range parts {
+		RepackI2S(buf[row*K/16:], p.Data, p.Rows, K)
+		for n := range p.Rows {
+			beta[row+n] = p.Beta
+			oscale[row+n] = p.OutScale
+		}
+		anyScale = anyScale || p.OutScale != 1
+		if p.Bias != nil {
+			if bias == nil {
+				bias = make([]float32, dl.N)
+			}
+			copy(bias[row:], p.Bias)
+		}
+		row += p.Rows
+	}
+	var err error
+	if dl.w, err = g.allocWeight(4*int64(words), what); err != nil {
+		return dl, err
+	}
+	if err := g.Dev.uploadU32(dl.w, buf, what); err != nil {
+		return dl, err
+	}
+	if dl.beta, err = g.uploadVec(beta, what+" β"); err != nil {
+		return dl, err
+	}
+	if anyScale {
+		if dl.oscale, err = g.uploadVec(oscale, what+" scale"); err != nil {
+			return dl, err
+		}
+	}
+	if bias != nil {
+		if dl.bias, err = g.uploadVec(bias, what+" bias"); err != nil {
+			return dl, err
+		}
+	}
+	return dl, nil
+}
+
+// uploadHead uploads the output matrix: f16 as stored, or float32 for
+// every other type.
+func (g *Model) uploadHead() error {
+	c, out := g.Config, g.cpu.Weights.Output
+	var err error
+	g.headF16 = g.headF16Native()
+	if g.headF16 {
+		if g.head, err = g.allocWeight(int64(len(out.Data)), "head"); err != nil {
+			return err
+		}
+		return g.Dev.upload(g.head, out.Data[:c.VocabSize*c.Dim*2], out.Name)
+	}
+	if g.head, err = g.allocWeight(int64(c.VocabSize)*int64(c.Dim)*4, "head"); err != nil {
+		return err
+	}
+	rows := max(1, (64<<20)/(4*c.Dim)) // convert 64 MiB at a time
+	buf := make([]float32, rows*c.Dim)
+	for r0 := 0; r0 < c.VocabSize; r0 += rows {
+		nr := min(rows, c.VocabSize-r0)
+		for r := range nr {
+			if err := quant.Dequantize(out.Type, out.Row(r0+r), buf[r*c.Dim:(r+1)*c.Dim]); err != nil {
+				return fmt.Errorf("cuda: head %s row %d: %w", out.Name, r0+r, err)
+			}
+		}
+		if err := g.Dev.uploadF32(g.head+DevicePtr(4*r0*c.Dim), buf[:nr*c.Dim], out.Name); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // WeightBytes is the device memory holding the weights, norms, head and

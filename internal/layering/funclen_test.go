@@ -29,7 +29,6 @@ var longFuncDebt = map[string]int{
 	"convert/verify.go verifyTensor":                    132,
 	"engine/loop.go loop":                               163,
 	"gguf/getters_test.go TestGetters":                  101,
-	"gpu/cuda/model_gpu.go upload":                      145,
 	"internal/synth/synth.go Write":                     114,
 	"model/batch_test.go TestForwardBatchMatchesSingle": 108,
 	"model/config.go NewConfig":                         190,
