@@ -18,23 +18,7 @@ func TestForwardBatchMatchesSingle(t *testing.T) {
 		{8000, 3112, 279, 445, 4373, 1071, 653, 998, 386},
 		{8000, 644, 279, 7314, 4359, 3549}, // shares a prefix with kjvPrompt
 	}
-	// Reference: each prompt alone, logits of its last token, then 3 greedy steps.
-	want := make([][][]float32, len(prompts))
-	for i, p := range prompts {
-		st, _ := m.NewState(64, 64)
-		l, err := m.Forward(st, p, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want[i] = append(want[i], append([]float32(nil), l...))
-		for range 3 {
-			tok := argmax(l)
-			if l, err = m.Forward(st, []int32{tok}, false); err != nil {
-				t.Fatal(err)
-			}
-			want[i] = append(want[i], append([]float32(nil), l...))
-		}
-	}
+	want := aloneLogits(t, m, prompts, 3)
 
 	for _, typ := range []kvcache.Type{kvcache.F16} {
 		pool, err := kvcache.NewPool(m.KVConfig(4, 64, typ))
@@ -117,6 +101,32 @@ func TestForwardBatchMatchesSingle(t *testing.T) {
 			t.Errorf("full pool: %v, want ErrNoSpace", err)
 		}
 	}
+}
+
+// aloneLogits runs each prompt alone on its own State: the logits of its
+// last token, then those of steps greedy decoding steps.
+func aloneLogits(t *testing.T, m *Model, prompts [][]int32, steps int) [][][]float32 {
+	t.Helper()
+	want := make([][][]float32, len(prompts))
+	for i, p := range prompts {
+		st, err := m.NewState(64, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := m.Forward(st, p, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i] = append(want[i], append([]float32(nil), l...))
+		for range steps {
+			tok := argmax(l)
+			if l, err = m.Forward(st, []int32{tok}, false); err != nil {
+				t.Fatal(err)
+			}
+			want[i] = append(want[i], append([]float32(nil), l...))
+		}
+	}
+	return want
 }
 
 func argmax(x []float32) int32 {

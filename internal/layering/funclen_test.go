@@ -24,15 +24,14 @@ var longFuncExempt = map[string]string{
 // They may only shrink; once one is split its entry must go, and the test
 // says so. The list is the work left, not an exemption.
 var longFuncDebt = map[string]int{
-	"convert/errors_test.go TestBadInput":               107,
-	"convert/plan.go makePlan":                          146,
-	"convert/verify.go verifyTensor":                    132,
-	"engine/loop.go loop":                               163,
-	"gguf/getters_test.go TestGetters":                  101,
-	"internal/synth/synth.go Write":                     114,
-	"model/batch_test.go TestForwardBatchMatchesSingle": 108,
-	"model/config.go NewConfig":                         190,
-	"server/generate.go run":                            114,
+	"convert/errors_test.go TestBadInput": 107,
+	"convert/plan.go makePlan":            146,
+	"convert/verify.go verifyTensor":      132,
+	"engine/loop.go loop":                 163,
+	"gguf/getters_test.go TestGetters":    101,
+	"internal/synth/synth.go Write":       114,
+	"model/config.go NewConfig":           190,
+	"server/generate.go run":              114,
 }
 
 // TestFunctionLength fails on any function over maxFuncLines lines outside
