@@ -87,12 +87,12 @@ func (m *Model) decodeAttention(s *State, l int) {
 	if c.HeadDim%64 == 0 {
 		cols = c.HeadDim / 64
 	}
-	s.dattn = decodeAttentionJob{s: s, c: c, l: l, n: n, per: per, chunks: (nb + per - 1) / per, cols: cols}
-	m.pool.Do(c.NKVHeads*s.dattn.chunks, 1, &s.dattn)
-	s.dattn.phase = 1
-	m.pool.Do(c.NHeads, 1, &s.dattn)
-	s.dattn.phase = 2
-	m.pool.Do(c.NKVHeads*cols, 1, &s.dattn)
+	s.jobs.dattn = decodeAttentionJob{s: s, c: c, l: l, n: n, per: per, chunks: (nb + per - 1) / per, cols: cols}
+	m.pool.Do(c.NKVHeads*s.jobs.dattn.chunks, 1, &s.jobs.dattn)
+	s.jobs.dattn.phase = 1
+	m.pool.Do(c.NHeads, 1, &s.jobs.dattn)
+	s.jobs.dattn.phase = 2
+	m.pool.Do(c.NKVHeads*cols, 1, &s.jobs.dattn)
 }
 
 func (j *decodeAttentionJob) Run(lo, hi, worker int) {

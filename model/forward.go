@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 
+	"github.com/bitnet-go/bitnet/internal/workpool"
 	"github.com/bitnet-go/bitnet/kernels"
 )
 
@@ -109,9 +110,10 @@ func (m *Model) step(s *State, tokens []int32, nOut int) {
 func (m *Model) attention(s *State, l, T int) {
 	c, L := m.Config, &m.Weights.Layers[l]
 
-	m.rowOp(s, T, rowJob{op: opNorm, dst: s.xb, src: s.x, w: L.AttnNorm, n: c.Dim})
+	m.norm(s, T, s.xb, s.x, L.AttnNorm, c.Dim)
 	m.linears(s, s.xb, T, &L.Q, s.q, &L.K, s.kb, &L.V, s.vb)
-	m.rowOp(s, T, rowJob{op: opRopeStore, l: l})
+	s.jobs.rope = ropeStoreRows{m: m, s: s, l: l}
+	m.eachRow(T, &s.jobs.rope)
 
 	// Query blocks take a KV head's query heads together (each key and
 	// value block converted once for them). A lone decoded row has too few
@@ -120,15 +122,15 @@ func (m *Model) attention(s *State, l, T int) {
 	if T == 1 {
 		m.decodeAttention(s, l)
 	} else {
-		s.battn = batchAttentionJob{s: s, c: c, l: l}
-		m.pool.Do(s.nqb*c.NHeads/c.KVMul, 1, &s.battn)
+		s.jobs.battn = batchAttentionJob{s: s, c: c, l: l}
+		m.pool.Do(s.nqb*c.NHeads/c.KVMul, 1, &s.jobs.battn)
 	}
 
 	if L.AttnSubNorm != nil {
-		m.rowOp(s, T, rowJob{op: opNorm, dst: s.xb, src: s.xb, w: L.AttnSubNorm, n: c.QDim})
+		m.norm(s, T, s.xb, s.xb, L.AttnSubNorm, c.QDim)
 	}
 	m.linear(s, &L.O, s.xb, s.out, T)
-	m.rowOp(s, T, rowJob{op: opResidual, dst: s.x, src: s.out, n: c.Dim})
+	m.residual(s, T, s.x, s.out)
 }
 
 // feedForward is one FFN block (spec §3.1 steps 2.9–2.13):
@@ -140,68 +142,97 @@ func (m *Model) attention(s *State, l, T int) {
 func (m *Model) feedForward(s *State, l, T int) {
 	c, L := m.Config, &m.Weights.Layers[l]
 
-	m.rowOp(s, T, rowJob{op: opNorm, dst: s.xb, src: s.x, w: L.FFNNorm, n: c.Dim})
+	m.norm(s, T, s.xb, s.x, L.FFNNorm, c.Dim)
 	m.linears(s, s.xb, T, &L.Gate, s.hb, &L.Up, s.hb2, nil, nil)
-	m.rowOp(s, T, rowJob{op: opActNorm, dst: s.hb, src: s.hb2, w: L.FFNSubNorm, n: c.HiddenDim})
+	s.jobs.glu = gluRows{g: s.hb, u: s.hb2, w: L.FFNSubNorm, n: c.HiddenDim, act: c.Act, eps: c.NormEps}
+	m.eachRow(T, &s.jobs.glu)
 	m.linear(s, &L.Down, s.hb, s.out, T)
-	m.rowOp(s, T, rowJob{op: opResidual, dst: s.x, src: s.out, n: c.Dim})
+	m.residual(s, T, s.x, s.out)
 }
 
-// Per-row operations of a step. Rows are independent, so a prefill spreads
-// them over the pool; a single decoded row runs inline.
-const (
-	opNorm      = iota // dst = RMSNorm(src; w), rows of n (dst may be src)
-	opActNorm          // dst = act(dst) ⊙ src, then RMSNorm(dst; w) if w != nil
-	opRopeStore        // RoPE on q and k, then k and v into the KV cache (layer l)
-	opResidual         // dst += src
-)
+// Per-row tasks of a step. Rows are independent, so a prefill spreads
+// them over the pool; a single decoded row runs inline (eachRow).
 
-// rowJob is one per-row operation over the rows of a step.
-type rowJob struct {
-	m        *Model
-	s        *State
-	op       int
-	dst, src []float32
-	w        []float32
-	n        int
-	l        int
+// normRows: dst = RMSNorm(src; w), rows of n (dst may be src).
+type normRows struct {
+	dst, src, w []float32
+	n           int
+	eps         float32
 }
 
-func (m *Model) rowOp(s *State, T int, j rowJob) {
-	j.m, j.s = m, s
-	s.rows = j
-	if T == 1 {
-		s.rows.Run(0, 1, 0)
-		return
-	}
-	m.pool.Do(T, 1, &s.rows)
-}
-
-func (j *rowJob) Run(lo, hi, _ int) {
-	c, s, n := j.m.Config, j.s, j.n
+func (j *normRows) Run(lo, hi, _ int) {
 	for t := lo; t < hi; t++ {
-		switch j.op {
-		case opNorm:
-			kernels.RMSNorm(j.dst[t*n:(t+1)*n], j.src[t*n:(t+1)*n], j.w, c.NormEps)
-		case opActNorm:
-			g, u := j.dst[t*n:(t+1)*n], j.src[t*n:(t+1)*n]
-			if c.Act == ReluSqr {
-				kernels.ReluSqrMul(g, u)
-			} else {
-				kernels.SiluMul(g, u)
-			}
-			if j.w != nil {
-				kernels.RMSNorm(g, g, j.w, c.NormEps)
-			}
-		case opRopeStore:
-			j.m.ropeStore(s, j.l, t)
-		case opResidual:
-			d, a := j.dst[t*n:(t+1)*n], j.src[t*n:(t+1)*n]
-			for i := range d {
-				d[i] += a[i]
-			}
+		kernels.RMSNorm(j.dst[t*j.n:(t+1)*j.n], j.src[t*j.n:(t+1)*j.n], j.w, j.eps)
+	}
+}
+
+// gluRows: g = act(g) ⊙ u, then RMSNorm(g; w) when w != nil (ffn_sub_norm).
+type gluRows struct {
+	g, u, w []float32
+	n       int
+	act     Activation
+	eps     float32
+}
+
+func (j *gluRows) Run(lo, hi, _ int) {
+	for t := lo; t < hi; t++ {
+		g, u := j.g[t*j.n:(t+1)*j.n], j.u[t*j.n:(t+1)*j.n]
+		if j.act == ReluSqr {
+			kernels.ReluSqrMul(g, u)
+		} else {
+			kernels.SiluMul(g, u)
+		}
+		if j.w != nil {
+			kernels.RMSNorm(g, g, j.w, j.eps)
 		}
 	}
+}
+
+// ropeStoreRows: RoPE on each row's q and k, then its k and v into the
+// KV cache of layer l (ropeStore).
+type ropeStoreRows struct {
+	m *Model
+	s *State
+	l int
+}
+
+func (j *ropeStoreRows) Run(lo, hi, _ int) {
+	for t := lo; t < hi; t++ {
+		j.m.ropeStore(j.s, j.l, t)
+	}
+}
+
+// residualRows: x += y, rows of n.
+type residualRows struct {
+	x, y []float32
+	n    int
+}
+
+func (j *residualRows) Run(lo, hi, _ int) {
+	for i, v := range j.y[lo*j.n : hi*j.n] {
+		j.x[lo*j.n+i] += v
+	}
+}
+
+// eachRow runs a per-row task over the T rows of a step.
+func (m *Model) eachRow(T int, task workpool.Task) {
+	if T == 1 {
+		task.Run(0, 1, 0)
+		return
+	}
+	m.pool.Do(T, 1, task)
+}
+
+// norm is dst = RMSNorm(src; w) for T rows of n.
+func (m *Model) norm(s *State, T int, dst, src, w []float32, n int) {
+	s.jobs.norm = normRows{dst: dst, src: src, w: w, n: n, eps: m.Config.NormEps}
+	m.eachRow(T, &s.jobs.norm)
+}
+
+// residual is x += y for T rows of Dim.
+func (m *Model) residual(s *State, T int, x, y []float32) {
+	s.jobs.residual = residualRows{x: x, y: y, n: m.Config.Dim}
+	m.eachRow(T, &s.jobs.residual)
 }
 
 // ropeStore applies RoPE (spec §3.4) to row t's query and key heads and

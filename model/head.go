@@ -18,16 +18,16 @@ func (m *Model) classifier(s *State, first, T int) {
 			s.headS[t], _ = kernels.QuantizeI8(s.xb[t*c.Dim:(t+1)*c.Dim], q)
 			kernels.OffsetU8(s.headA[t*c.Dim:(t+1)*c.Dim], q)
 		}
-		s.headq = headQ8Job{s: s, h: m.headQ8, first: first, T: T, dim: c.Dim, vocab: c.VocabSize}
-		m.pool.Do(c.VocabSize, 64, &s.headq)
+		s.jobs.headq = headQ8Job{s: s, h: m.headQ8, first: first, T: T, dim: c.Dim, vocab: c.VocabSize}
+		m.pool.Do(c.VocabSize, 64, &s.jobs.headq)
 		return
 	}
 	if m.Weights.Output.Type == gguf.TypeF16 {
 		// ggml converts the activations of an F16 product to F16 first.
 		kernels.RoundF16(s.xb[first*c.Dim : T*c.Dim])
 	}
-	s.head = headJob{s: s, w: m.Weights.Output, first: first, T: T, dim: c.Dim, vocab: c.VocabSize}
-	m.pool.Do(c.VocabSize, 64, &s.head)
+	s.jobs.head = headJob{s: s, w: m.Weights.Output, first: first, T: T, dim: c.Dim, vocab: c.VocabSize}
+	m.pool.Do(c.VocabSize, 64, &s.jobs.head)
 }
 
 // headJob computes logits for vocabulary rows [lo, hi).

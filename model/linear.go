@@ -37,7 +37,7 @@ func (m *Model) linears(s *State, x []float32, T int, w0 *Linear, o0 []float32, 
 		return
 	}
 	m.prepareInput(s, w0.Type, x, w0.Cols, T)
-	j := &s.lin
+	j := &s.jobs.lin
 	*j = linearJob{s: s, x: x, T: T}
 	for _, p := range [3]struct {
 		w *Linear
@@ -81,12 +81,12 @@ func (m *Model) prepareInput(s *State, typ gguf.Type, x []float32, K, T int) {
 	if f == famFloat {
 		return
 	}
-	s.prep = prepJob{s: s, fam: f, x: x, K: K}
+	s.jobs.prep = prepJob{s: s, fam: f, x: x, K: K}
 	if T == 1 {
-		s.prep.Run(0, 1, 0)
+		s.jobs.prep.Run(0, 1, 0)
 		return
 	}
-	m.pool.Do(T, 4, &s.prep)
+	m.pool.Do(T, 4, &s.jobs.prep)
 }
 
 // prepJob quantizes (or rounds) rows [lo, hi) of a linear's input.

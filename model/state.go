@@ -21,15 +21,12 @@ type State struct {
 	rowSeq []*kvcache.Seq // (MaxBatch) sequence of each row of the current step
 	rowPos []int          // (MaxBatch) position of each row
 	rowOut []int          // (MaxBatch) rows whose logits the step returns
-	battn  batchAttentionJob
-	dattn  decodeAttentionJob
-	attDec []float32 // (NHeads, SeqLen) scores of a lone decoded row
-	qb     []int     // (MaxBatch+1) first row of each query block of the step, then T
-	nqb    int       // query blocks of the step
-	qbRows int       // most rows per query block
-	headq  headQ8Job
-	headA  []byte    // (MaxBatch, Dim) offset int8 activations of the q8 head
-	headS  []float32 // (MaxBatch) their scales
+	attDec []float32      // (NHeads, SeqLen) scores of a lone decoded row
+	qb     []int          // (MaxBatch+1) first row of each query block of the step, then T
+	nqb    int            // query blocks of the step
+	qbRows int            // most rows per query block
+	headA  []byte         // (MaxBatch, Dim) offset int8 activations of the q8 head
+	headS  []float32      // (MaxBatch) their scales
 
 	x      []float32 // (MaxBatch, Dim) residual stream
 	xb     []float32 // (MaxBatch, max(Dim, QDim)) normed input / attention output
@@ -48,10 +45,23 @@ type State struct {
 	rowTmp []float32 // (threads, maxK) dequantized head rows, TQ block scales
 	logits []float32 // (MaxBatch, VocabSize)
 
-	lin  linearJob
-	prep prepJob
-	rows rowJob
-	head headJob
+	jobs stepJobs // the pool tasks of a step
+}
+
+// stepJobs holds the pool tasks of a step, one value per kind, so that
+// handing one to the pool allocates nothing. They are scheduling, not
+// activations: each is filled just before its use and read only by it.
+type stepJobs struct {
+	battn    batchAttentionJob
+	dattn    decodeAttentionJob
+	headq    headQ8Job
+	head     headJob
+	lin      linearJob
+	prep     prepJob
+	norm     normRows
+	glu      gluRows
+	rope     ropeStoreRows
+	residual residualRows
 }
 
 // StateOptions configure NewStateOpts.
