@@ -48,8 +48,9 @@ const maxParams = 24
 // cuLaunchKernel copies the arguments, so one block serves every launch.
 type launchParams struct {
 	base  unsafe.Pointer
-	slots []uint64  // (maxParams) argument values
-	ptrs  []uintptr // (maxParams) addresses of the slots (C memory)
+	slots []uint64        // (maxParams) argument values
+	ptrs  []uintptr       // (maxParams) addresses of the slots (C memory)
+	kinds [maxParams]byte // argument kinds set so far (argPtr, argI32, argF32)
 	n     int
 }
 
@@ -284,20 +285,23 @@ func (dev *Device) sync() error {
 // order with the setter of its C type, then launch.
 func (dev *Device) args() *launchParams { dev.params.n = 0; return &dev.params }
 
-func (p *launchParams) ptr(v DevicePtr) *launchParams { return p.put(uint64(v)) }
+func (p *launchParams) ptr(v DevicePtr) *launchParams { return p.put(argPtr, uint64(v)) }
 func (p *launchParams) i32(v int) *launchParams {
 	if v < math.MinInt32 || v > math.MaxInt32 {
 		panic(fmt.Sprintf("cuda: kernel argument %d does not fit an int", v)) // shapes are checked at load
 	}
-	return p.put(uint64(uint32(int32(v))))
+	return p.put(argI32, uint64(uint32(int32(v))))
 }
-func (p *launchParams) f32(v float32) *launchParams { return p.put(uint64(math.Float32bits(v))) }
+func (p *launchParams) f32(v float32) *launchParams {
+	return p.put(argF32, uint64(math.Float32bits(v)))
+}
 
-func (p *launchParams) put(v uint64) *launchParams {
+func (p *launchParams) put(kind byte, v uint64) *launchParams {
 	if p.n == maxParams {
 		panic("cuda: too many kernel arguments")
 	}
 	p.slots[p.n] = v
+	p.kinds[p.n] = kind
 	p.n++
 	return p
 }
@@ -308,6 +312,9 @@ func (dev *Device) launch(name string, gx, gy, gz, bx int) error {
 	f, ok := dev.funcs[name]
 	if !ok {
 		panic("cuda: unknown kernel " + name)
+	}
+	if err := checkArgs(name, dev.params.kinds[:dev.params.n]); err != nil {
+		return err
 	}
 	if gx <= 0 || gy <= 0 || gz <= 0 || gx > math.MaxInt32 || gy > 65535 || gz > 65535 || bx <= 0 || bx > 1024 {
 		return fmt.Errorf("cuda: %s: launch grid (%d, %d, %d) × %d threads out of range", name, gx, gy, gz, bx)

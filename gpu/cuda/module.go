@@ -127,3 +127,43 @@ func PTX(nv *NVRTC, file string, arch int) ([]byte, error) {
 	}
 	return ptx, nil
 }
+
+// Kinds of kernel arguments, one letter each in a signature.
+const (
+	argPtr = 'p' // a device pointer (8 bytes)
+	argI32 = 'i' // a C int (4 bytes)
+	argF32 = 'f' // a C float (4 bytes)
+)
+
+// signatures is the argument list of every kernel of Programs, one kind
+// letter per parameter of its extern "C" __global__ prototype in
+// kernels/*.cu, in order. TestLaunchSignatures checks it against the
+// sources; every launch checks its arguments against it (checkArgs).
+var signatures = map[string]string{
+	"rmsnorm":      "pipippifi",
+	"norm_quant":   "ppppipif",
+	"i2s_gemv":     "pipiipppipppi",
+	"i2s_gemv_glu": "pipiipppipppi",
+	"i2s_gemm":     "pipiipppipppi",
+	"rope_store":   "piiiiiipppippiii",
+	"attn_decode":  "pipipppippiiiiiiifiip",
+	"attn_combine": "pippiii",
+	"attn_prefill": "pipipppippiiiiiiif",
+	"act_mul":      "pipiii",
+	"add_f32":      "ppi",
+	"head_f16":     "pipiipii",
+	"head_f32":     "pipiipii",
+	"argmax":       "ppii",
+}
+
+// checkArgs reports arguments that do not match kernel name's signature.
+func checkArgs(name string, kinds []byte) error {
+	sig, ok := signatures[name]
+	if !ok {
+		return fmt.Errorf("cuda: kernel %s has no declared signature", name)
+	}
+	if string(kinds) != sig {
+		return fmt.Errorf("cuda: kernel %s launched with arguments %q, its prototype takes %q (p pointer, i int, f float)", name, kinds, sig)
+	}
+	return nil
+}
