@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/bitnet-go/bitnet/decode"
 	"github.com/bitnet-go/bitnet/internal/textstop"
 	"github.com/bitnet-go/bitnet/model"
 	"github.com/bitnet-go/bitnet/sample"
@@ -58,15 +59,13 @@ func rate(n int, d time.Duration) float64 {
 	return float64(n) / d.Seconds()
 }
 
-// ErrContext is returned (wrapped) when the prompt and the requested
-// generation do not fit the context.
-var ErrContext = errors.New("generate: context too small")
-
 // Generate feeds prompt to st (continuing after the st.Pos tokens already
 // cached) and generates up to opt.MaxTokens tokens, passing each piece of
 // finished text to emit as soon as it is complete: never half a UTF-8
 // character, never text that might turn out to start a stop string. An
-// error from emit or a cancelled ctx stops generation and is returned.
+// error from emit or a cancelled ctx stops generation and is returned. A
+// prompt that does not fit the free positions of the context gets a
+// *decode.ContextLengthError.
 func Generate(ctx context.Context, m *model.Model, st *model.State, tok *tokenizer.Tokenizer, prompt []int32, opt Options, emit func(string) error) (*Result, error) {
 	return GenerateOn(ctx, CPU(m, st), m.Config, tok, prompt, opt, emit)
 }
@@ -102,15 +101,10 @@ func GenerateOn(ctx context.Context, f Forwarder, c *model.Config, tok *tokenize
 	if err := opt.Sampling.Validate(); err != nil {
 		return nil, fmt.Errorf("generate: %w", err)
 	}
+	if err := decode.CheckContext(len(prompt), opt.MaxTokens, f.SeqLen(), f.Pos()); err != nil {
+		return nil, err
+	}
 	free := f.SeqLen() - f.Pos()
-	if len(prompt) >= free {
-		return nil, fmt.Errorf("%w: the prompt has %d tokens but only %d of the context's %d positions are free; shorten the prompt or raise --ctx (the model was trained with %d)",
-			ErrContext, len(prompt), free, f.SeqLen(), c.SeqLen)
-	}
-	if opt.MaxTokens >= 0 && len(prompt)+opt.MaxTokens > free {
-		return nil, fmt.Errorf("%w: %d prompt tokens + %d to generate exceed the %d free positions of the context (%d); lower -n, shorten the prompt or raise --ctx (the model was trained with %d)",
-			ErrContext, len(prompt), opt.MaxTokens, free, f.SeqLen(), c.SeqLen)
-	}
 	maxTok := opt.MaxTokens
 	if maxTok < 0 {
 		maxTok = free - len(prompt)

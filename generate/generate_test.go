@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bitnet-go/bitnet/decode"
 	"github.com/bitnet-go/bitnet/internal/testmodel"
 	"github.com/bitnet-go/bitnet/model"
 	"github.com/bitnet-go/bitnet/sample"
@@ -86,13 +87,14 @@ func TestContextErrors(t *testing.T) {
 	m, tok := setup(t)
 	prompt := strings.Repeat("And the LORD spake unto Moses. ", 10)
 	n := len(tok.Encode(prompt, true, true))
+	var cle *decode.ContextLengthError
 	_, _, err := gen(t, m, tok, prompt, n, Options{MaxTokens: 1})
-	if !errors.Is(err, ErrContext) {
-		t.Errorf("prompt filling the context: %v, want ErrContext", err)
+	if !errors.As(err, &cle) || cle.Field != decode.FieldPrompt {
+		t.Errorf("prompt filling the context: %v, want a ContextLengthError blaming the prompt", err)
 	}
 	_, _, err = gen(t, m, tok, prompt, n+10, Options{MaxTokens: 20})
-	if !errors.Is(err, ErrContext) || !strings.Contains(err.Error(), "20 to generate") {
-		t.Errorf("prompt + generation beyond the context: %v, want ErrContext naming the numbers", err)
+	if !errors.As(err, &cle) || cle.Field != decode.FieldMaxTokens || !strings.Contains(err.Error(), "max_tokens (20)") {
+		t.Errorf("prompt + generation beyond the context: %v, want a ContextLengthError blaming max_tokens, naming the numbers", err)
 	}
 	_, res, err := gen(t, m, tok, prompt, n+5, Options{MaxTokens: -1, IgnoreEOG: true})
 	if err != nil || res.GenTokens != 5 || res.Finish != FinishContext {

@@ -16,6 +16,7 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/bitnet-go/bitnet/decode"
 	"github.com/bitnet-go/bitnet/engine"
 	"github.com/bitnet-go/bitnet/internal/testmodel"
 	"github.com/bitnet-go/bitnet/internal/testutil"
@@ -715,7 +716,8 @@ func TestErrorMapping(t *testing.T) {
 		{engine.ErrOverloaded, 429, true},
 		{engine.ErrDraining, 503, true},
 		{engine.ErrClosed, 503, true},
-		{&engine.ContextLengthError{Prompt: 10, MaxTokens: 5000, Context: 2048}, 400, false},
+		{&decode.ContextLengthError{Field: decode.FieldMaxTokens, Prompt: 10, MaxTokens: 5000, Context: 2048}, 400, false},
+		{engine.ErrStalled, 503, true},
 		{&engine.InvalidRequestError{Msg: "bad"}, 400, false},
 		{&http.MaxBytesError{Limit: 10}, 413, false},
 		{context.DeadlineExceeded, 503, true},
