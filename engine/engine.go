@@ -126,19 +126,6 @@ type Request struct {
 	ID          string        // request id for logs
 }
 
-// TokenLogprob is the log-probability of one token, with alternatives.
-type TokenLogprob struct {
-	Token   int32
-	Logprob float32
-	Top     []TopLogprob
-}
-
-// TopLogprob is one alternative token.
-type TopLogprob struct {
-	Token   int32
-	Logprob float32
-}
-
 // Usage counts tokens.
 type Usage struct {
 	PromptTokens     int
@@ -149,11 +136,11 @@ type Usage struct {
 // Event is one message on a request's channel. The last event has Done set
 // and carries Finish and Usage, or Err.
 type Event struct {
-	Text     string         // newly completed text (never half a UTF-8 character)
-	Tokens   []int32        // tokens behind this event
-	Logprobs []TokenLogprob // one per token, when requested
+	Text     string                // newly completed text (never half a UTF-8 character)
+	Tokens   []int32               // tokens behind this event
+	Logprobs []decode.TokenLogprob // one per token, when requested
 	Done     bool
-	Finish   string // "stop" or "length" on the last event
+	Finish   decode.Finish // on the last event, unless Err is set
 	Usage    Usage
 	Err      error
 	Timings  Timings  // the request's timings known when the event was sent

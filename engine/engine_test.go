@@ -98,7 +98,7 @@ func TestConcurrentEqualsSolo(t *testing.T) {
 		if got[i] != want[i] {
 			t.Errorf("prompt %d batched:\n got %q\nwant %q", i, got[i], want[i])
 		}
-		if u := last[i].Usage; u.CompletionTokens != 24 || u.PromptTokens != len(tok.Encode(prompts[i], true, false)) || last[i].Finish != "length" {
+		if u := last[i].Usage; u.CompletionTokens != 24 || u.PromptTokens != len(tok.Encode(prompts[i], true, false)) || last[i].Finish != decode.FinishLength {
 			t.Errorf("prompt %d: usage %+v finish %q", i, u, last[i].Finish)
 		}
 	}

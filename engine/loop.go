@@ -1,17 +1,15 @@
 package engine
 
 import (
-	"errors"
 	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/bitnet-go/bitnet/decode"
 	"github.com/bitnet-go/bitnet/model"
 )
-
-var errNonFinite = errors.New("engine: the model produced no finite logits")
 
 // plan decides how many rows each active sequence contributes to the next
 // step. work[i] is sequence i's pending tokens and decode[i] whether it is
@@ -145,15 +143,15 @@ func (s *scheduler) intake() bool {
 // failAll ends every request, queued or running, with err.
 func (s *scheduler) failAll(err error) {
 	for _, q := range s.waiting {
-		q.finish("", err)
+		q.finish(decode.FinishNone, err)
 	}
 	for _, q := range s.active {
-		q.finish("", err)
+		q.finish(decode.FinishNone, err)
 	}
 	for {
 		select {
 		case q := <-s.e.incoming:
-			q.finish("", err)
+			q.finish(decode.FinishNone, err)
 		default:
 			s.waiting, s.active = nil, nil
 			s.publish()
@@ -171,7 +169,7 @@ func (s *scheduler) retire(now time.Time) {
 	for _, q := range s.active {
 		if q.full(now) && q.stalledOut(now) {
 			s.e.stalled.Add(1)
-			q.finish("", ErrStalled)
+			q.finish(decode.FinishNone, ErrStalled)
 			continue
 		}
 		kept = append(kept, q)
@@ -203,7 +201,7 @@ func (s *scheduler) rejectUnfit() {
 	q := s.waiting[0]
 	s.waiting = s.waiting[1:]
 	cfg := s.e.pool.Config()
-	q.finish("", fmt.Errorf("engine: the request needs more KV cache than the budget holds (%d blocks of %d tokens)", cfg.Blocks, cfg.BlockSize))
+	q.finish(decode.FinishNone, fmt.Errorf("engine: the request needs more KV cache than the budget holds (%d blocks of %d tokens)", cfg.Blocks, cfg.BlockSize))
 }
 
 // waitReaders waits for a reader to make room, a new request or Close,
@@ -237,11 +235,11 @@ func (s *scheduler) planStep(now time.Time) int {
 	b := &s.batch
 	b.Tokens, b.Seqs, b.Logits = b.Tokens[:0], b.Seqs[:0], b.Logits[:0]
 	for i, q := range s.active {
-		from := q.kv.Len()
+		from, tokens := q.kv.Len(), q.gen.History()
 		for r := range s.rows[i] {
-			b.Tokens = append(b.Tokens, q.tokens[from+r])
+			b.Tokens = append(b.Tokens, tokens[from+r])
 			b.Seqs = append(b.Seqs, q.kv)
-			b.Logits = append(b.Logits, r == s.rows[i]-1 && from+s.rows[i] == len(q.tokens))
+			b.Logits = append(b.Logits, r == s.rows[i]-1 && from+s.rows[i] == len(tokens))
 		}
 	}
 	return total
@@ -265,7 +263,7 @@ func (s *scheduler) failStep(err error) {
 	kept := s.active[:0]
 	for i, q := range s.active {
 		if s.rows[i] > 0 {
-			q.finish("", err)
+			q.finish(decode.FinishNone, err)
 		} else {
 			kept = append(kept, q)
 		}
@@ -283,11 +281,11 @@ func (s *scheduler) acceptStep(logits []float32, step StepInfo) {
 	V := s.e.m.Config.VocabSize
 	s.sampled = s.sampled[:0]
 	for i, q := range s.active {
-		if s.rows[i] == 0 || q.kv.Len() < len(q.tokens) {
+		if s.rows[i] == 0 || q.kv.Len() < len(q.gen.History()) {
 			continue
 		}
 		if !q.published {
-			q.kv.Publish(q.tokens[:len(q.req.Prompt)])
+			q.kv.Publish(q.req.Prompt)
 			q.published = true
 		}
 		n := len(s.sampled)
@@ -300,7 +298,7 @@ func (s *scheduler) acceptStep(logits []float32, step StepInfo) {
 		if j < len(s.sampled) && s.sampled[j].s == q {
 			a := &s.sampled[j]
 			j++
-			if a.done {
+			if a.finish != decode.FinishNone || a.err != nil {
 				q.finish(a.finish, a.err)
 				continue
 			}
@@ -315,15 +313,14 @@ func (s *scheduler) acceptStep(logits []float32, step StepInfo) {
 type acceptJob struct {
 	s      *sequence
 	logits []float32
-	done   bool
-	finish string
+	finish decode.Finish // FinishNone: the sequence goes on
 	err    error
 }
 
 // acceptAll runs accept for every job, spread over GOMAXPROCS goroutines
 // when there are several.
 func (e *Engine) acceptAll(jobs []acceptJob, step StepInfo) {
-	run := func(a *acceptJob) { a.done, a.finish, a.err = a.s.accept(e, a.logits, step) }
+	run := func(a *acceptJob) { a.finish, a.err = a.s.accept(a.logits, step) }
 	workers := min(len(jobs), runtime.GOMAXPROCS(0))
 	if workers <= 1 {
 		for i := range jobs {
@@ -377,7 +374,7 @@ func dropCancelled(seqs []*sequence) []*sequence {
 	kept := seqs[:0]
 	for _, s := range seqs {
 		if err := s.ctx.Err(); err != nil {
-			s.finish("", err)
+			s.finish(decode.FinishNone, err)
 			continue
 		}
 		kept = append(kept, s)

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/bitnet-go/bitnet/decode"
-	"github.com/bitnet-go/bitnet/internal/textstop"
 	"github.com/bitnet-go/bitnet/model"
 	"github.com/bitnet-go/bitnet/sample"
 	"github.com/bitnet-go/bitnet/tokenizer"
@@ -24,16 +23,6 @@ type Options struct {
 	IgnoreEOG bool          // keep going past end-of-generation tokens
 }
 
-// Finish says why generation ended.
-type Finish string
-
-const (
-	FinishEOG     Finish = "stop"    // an end-of-generation token (EOS, EOT, …)
-	FinishStop    Finish = "stop"    // a stop string
-	FinishLength  Finish = "length"  // MaxTokens reached
-	FinishContext Finish = "context" // the context is full (MaxTokens < 0)
-)
-
 // Result reports what happened.
 type Result struct {
 	PromptTokens int
@@ -41,7 +30,7 @@ type Result struct {
 	Tokens       []int32 // the generated ids, EOG token included
 	PromptTime   time.Duration
 	GenTime      time.Duration
-	Finish       Finish
+	Finish       decode.Finish
 	StopString   string // the stop string that ended generation, if any
 }
 
@@ -105,20 +94,17 @@ func GenerateOn(ctx context.Context, f Forwarder, c *model.Config, tok *tokenize
 		return nil, err
 	}
 	free := f.SeqLen() - f.Pos()
+	atLimit := decode.FinishLength
 	maxTok := opt.MaxTokens
 	if maxTok < 0 {
-		maxTok = free - len(prompt)
+		maxTok, atLimit = free-len(prompt), decode.FinishContext
 	}
-	res := &Result{PromptTokens: len(prompt), Finish: FinishLength}
+	res := &Result{PromptTokens: len(prompt), Finish: atLimit}
 	if maxTok == 0 {
 		return res, nil
 	}
-
-	history := make([]int32, 0, len(prompt)+maxTok)
-	history = append(history, prompt...)
-	sampler := sample.New(opt.Sampling, c.VocabSize)
-	dec := tok.NewDecoder()
-	held := textstop.New(opt.Stop)
+	gen := decode.NewStream(tok, c.VocabSize, prompt, decode.Options{MaxTokens: maxTok, AtLimit: atLimit,
+		Sampling: opt.Sampling, Stop: opt.Stop, IgnoreEOG: opt.IgnoreEOG})
 
 	start := time.Now()
 	logits, err := f.Forward(prompt)
@@ -131,44 +117,26 @@ func GenerateOn(ctx context.Context, f Forwarder, c *model.Config, tok *tokenize
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
-		next := sampler.Sample(logits, history)
-		if next < 0 {
-			return res, errors.New("generate: the model produced no finite logits")
+		t, err := gen.Next(logits)
+		if err != nil {
+			return res, fmt.Errorf("generate: %w", err)
 		}
-		history = append(history, next)
-		res.Tokens = append(res.Tokens, next)
+		res.Tokens = append(res.Tokens, t.ID)
 		res.GenTokens++
-		if !opt.IgnoreEOG && tok.IsEOG(next) {
-			res.Finish = FinishEOG
-			break
-		}
-		text, stop := held.Add(dec.Add(next))
-		if text != "" {
-			if err := emit(text); err != nil {
+		if t.Text != "" {
+			if err := emit(t.Text); err != nil {
 				return res, err
 			}
 		}
-		if stop != "" {
-			res.Finish, res.StopString = FinishStop, stop
+		if t.Finish != decode.FinishNone {
+			res.Finish, res.StopString = t.Finish, t.StopString
 			break
 		}
-		if res.GenTokens >= maxTok {
-			if opt.MaxTokens < 0 {
-				res.Finish = FinishContext
-			}
-			break
-		}
-		if logits, err = f.Forward(history[len(history)-1:]); err != nil {
+		h := gen.History()
+		if logits, err = f.Forward(h[len(h)-1:]); err != nil {
 			return res, err
 		}
 	}
 	res.GenTime = time.Since(start)
-	if res.StopString == "" {
-		if text := held.Flush(dec.Flush()); text != "" {
-			if err := emit(text); err != nil {
-				return res, err
-			}
-		}
-	}
 	return res, nil
 }

@@ -334,7 +334,7 @@ func (s *Server) annotate(ctx context.Context, j *job, user string) {
 
 // generation is what relay learned from a request's events.
 type generation struct {
-	finish   string
+	finish   decode.Finish
 	usage    engine.Usage
 	times    engine.Timings
 	err      error // the engine's, or errClientGone
@@ -378,7 +378,7 @@ func (s *Server) relay(ctx context.Context, cancel context.CancelFunc, ch <-chan
 	if g.err == nil && g.writeErr != nil {
 		g.err = errClientGone
 	}
-	if g.err == nil && g.finish == "" {
+	if g.err == nil && g.finish == decode.FinishNone {
 		g.err = errors.New("engine: the request ended without a final event")
 	}
 	tr.end(g.times, g.err)
@@ -415,10 +415,11 @@ func (s *Server) conclude(r *http.Request, j *job, out output, g generation) {
 	}
 	t := g.times
 	s.checkThresholds(r.Context(), t.FirstToken.Sub(t.Queued), u.CompletionTokens, t.Finished.Sub(t.FirstToken))
-	s.metrics.finished.WithLabelValues(g.finish).Inc()
-	info.add(slog.String("finish", g.finish))
-	root.SetAttributes(attribute.StringSlice("gen_ai.response.finish_reasons", []string{g.finish}))
-	out.finish(g.finish, u)
+	reason := g.finish.Reason() // OpenAI's finish_reason
+	s.metrics.finished.WithLabelValues(reason).Inc()
+	info.add(slog.String("finish", reason), slog.String("finish_detail", g.finish.String()))
+	root.SetAttributes(attribute.StringSlice("gen_ai.response.finish_reasons", []string{reason}))
+	out.finish(reason, u)
 }
 
 // reqTrace makes a request's queue, prefill and decode spans from the
@@ -496,7 +497,7 @@ func (t *reqTrace) end(tm engine.Timings, err error) {
 
 // output writes a generation's response.
 type output interface {
-	piece(text string, lps []engine.TokenLogprob) error
+	piece(text string, lps []decode.TokenLogprob) error
 	finish(reason string, u engine.Usage)
 	fail(err error)
 }
@@ -538,7 +539,7 @@ func bytesOf(b []byte) []int {
 	return out
 }
 
-func (b *respBase) chatLogprobs(lps []engine.TokenLogprob) []chatTokenLogprob {
+func (b *respBase) chatLogprobs(lps []decode.TokenLogprob) []chatTokenLogprob {
 	out := make([]chatTokenLogprob, 0, len(lps))
 	for _, lp := range lps {
 		p := b.s.tok.Piece(lp.Token)
@@ -552,7 +553,7 @@ func (b *respBase) chatLogprobs(lps []engine.TokenLogprob) []chatTokenLogprob {
 	return out
 }
 
-func (b *respBase) textLogprobs(lps []engine.TokenLogprob, into *textLogprobs) {
+func (b *respBase) textLogprobs(lps []decode.TokenLogprob, into *textLogprobs) {
 	for _, lp := range lps {
 		p := b.s.tok.Piece(lp.Token)
 		into.Tokens = append(into.Tokens, string(p))
@@ -577,7 +578,7 @@ type wholeOut struct {
 	tlp  textLogprobs
 }
 
-func (o *wholeOut) piece(text string, lps []engine.TokenLogprob) error {
+func (o *wholeOut) piece(text string, lps []decode.TokenLogprob) error {
 	o.text.WriteString(text)
 	if o.j.logprobs && len(lps) > 0 {
 		if o.j.kind == kindChat {
@@ -681,7 +682,7 @@ func (o *streamOut) textChunk(text string, lp *textLogprobs, finish *string) *te
 		SystemFingerprint: o.s.fingerprint(), Choices: []textChoice{{Text: text, Index: 0, Logprobs: lp, FinishReason: finish}}}
 }
 
-func (o *streamOut) piece(text string, lps []engine.TokenLogprob) error {
+func (o *streamOut) piece(text string, lps []decode.TokenLogprob) error {
 	if err := o.start(); err != nil {
 		return err
 	}
