@@ -81,6 +81,16 @@ func newMetrics(s *Server) *metrics {
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: ns, Name: "stalled_sequences_total",
 			Help: "Sequences the engine cancelled because their reader left the event buffer full past the stall timeout."},
 			func() float64 { return float64(eng.Stats().Stalled) }),
+		// Inference-gateway / KEDA signals, read from the engine's state.
+		gauge("requests_waiting", "Requests queued in the engine, not yet admitted.", func() float64 { return float64(eng.Stats().Queued) }),
+		gauge("requests_running", "Sequences admitted by the engine (prefilling or decoding).", func() float64 { return float64(eng.Stats().Active) }),
+		gauge("kv_cache_usage_ratio", "KV cache blocks referenced by a sequence over all blocks (0-1).", func() float64 {
+			kv := eng.Stats().KV
+			if kv.Blocks == 0 {
+				return 0
+			}
+			return float64(kv.Used) / float64(kv.Blocks)
+		}),
 		gauge("ready", "1 while the server accepts requests, 0 while draining.", func() float64 {
 			if s.draining.Load() {
 				return 0
