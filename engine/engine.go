@@ -67,15 +67,34 @@ type Stepper interface {
 	Close() error
 }
 
-// cpuStepper is the default Stepper: the model on the CPU with a State
-// shared by the pool's sequences.
-type cpuStepper struct {
-	m  *model.Model
-	st *model.State
+// BatchModel is a model that runs batched steps on a State of type S:
+// *model.Model on *model.State, or a GPU model on its own State.
+type BatchModel[S any] interface {
+	ForwardBatch(st S, b *model.Batch) ([]float32, error)
 }
 
-func (c cpuStepper) ForwardBatch(b *model.Batch) ([]float32, error) { return c.m.ForwardBatch(c.st, b) }
-func (c cpuStepper) Close() error                                   { return nil }
+// StepperOf returns the Stepper running m on st; its Close calls closeFn
+// (nil: nothing to release).
+func StepperOf[S any](m BatchModel[S], st S, closeFn func() error) Stepper {
+	return modelStepper[S]{m, st, closeFn}
+}
+
+type modelStepper[S any] struct {
+	m       BatchModel[S]
+	st      S
+	closeFn func() error
+}
+
+func (c modelStepper[S]) ForwardBatch(b *model.Batch) ([]float32, error) {
+	return c.m.ForwardBatch(c.st, b)
+}
+
+func (c modelStepper[S]) Close() error {
+	if c.closeFn == nil {
+		return nil
+	}
+	return c.closeFn()
+}
 
 // Defaults of the event buffer policy.
 const (
@@ -262,7 +281,7 @@ func New(m *model.Model, tok *tokenizer.Tokenizer, cfg Config) (*Engine, error) 
 		if err != nil {
 			return nil, err
 		}
-		step = cpuStepper{m, st}
+		step = StepperOf(m, st, nil)
 	}
 	e := &Engine{m: m, tok: tok, cfg: cfg, pool: pool, step: step,
 		incoming: make(chan *sequence, cfg.MaxQueue), closed: make(chan struct{}), done: make(chan struct{})}

@@ -289,14 +289,14 @@ func TestPlan(t *testing.T) {
 // countingStepper wraps the CPU path to check that Config.NewStepper is
 // used for every step and closed with the engine.
 type countingStepper struct {
-	cpuStepper
+	Stepper
 	steps  *atomic.Int64
 	closed *atomic.Bool
 }
 
 func (c countingStepper) ForwardBatch(b *model.Batch) ([]float32, error) {
 	c.steps.Add(1)
-	return c.cpuStepper.ForwardBatch(b)
+	return c.Stepper.ForwardBatch(b)
 }
 
 func (c countingStepper) Close() error { c.closed.Store(true); return nil }
@@ -312,7 +312,7 @@ func TestCustomStepper(t *testing.T) {
 		if err != nil {
 			return nil, err
 		}
-		return countingStepper{cpuStepper{m, st}, &steps, &closed}, nil
+		return countingStepper{StepperOf(m, st, nil), &steps, &closed}, nil
 	}}
 	e, err := New(m, tok, cfg)
 	if err != nil {

@@ -71,16 +71,32 @@ type Forwarder interface {
 }
 
 // CPU returns the Forwarder of m on st.
-func CPU(m *model.Model, st *model.State) Forwarder { return cpuForwarder{m, st} }
-
-type cpuForwarder struct {
-	m  *model.Model
-	st *model.State
+func CPU(m *model.Model, st *model.State) Forwarder {
+	return ForwarderOf(m, st, func() int { return st.Pos }, st.SeqLen)
 }
 
-func (c cpuForwarder) Forward(t []int32) ([]float32, error) { return c.m.Forward(c.st, t, false) }
-func (c cpuForwarder) Pos() int                             { return c.st.Pos }
-func (c cpuForwarder) SeqLen() int                          { return c.st.SeqLen }
+// SeqModel is a model that runs one sequence on a State of type S:
+// *model.Model on *model.State, or a GPU model on its own State.
+type SeqModel[S any] interface {
+	Forward(st S, tokens []int32, all bool) ([]float32, error)
+}
+
+// ForwarderOf returns the Forwarder running m on st, a sequence of seqLen
+// positions of which pos reports those cached.
+func ForwarderOf[S any](m SeqModel[S], st S, pos func() int, seqLen int) Forwarder {
+	return seqForwarder[S]{m, st, pos, seqLen}
+}
+
+type seqForwarder[S any] struct {
+	m      SeqModel[S]
+	st     S
+	pos    func() int
+	seqLen int
+}
+
+func (c seqForwarder[S]) Forward(t []int32) ([]float32, error) { return c.m.Forward(c.st, t, false) }
+func (c seqForwarder[S]) Pos() int                             { return c.pos() }
+func (c seqForwarder[S]) SeqLen() int                          { return c.seqLen }
 
 // GenerateOn is Generate on any Forwarder of a model with configuration c.
 func GenerateOn(ctx context.Context, f Forwarder, c *model.Config, tok *tokenizer.Tokenizer, prompt []int32, opt Options, emit func(string) error) (*Result, error) {
