@@ -566,10 +566,20 @@ func TestDisconnectFreesBlocks(t *testing.T) {
 	if st := h.eng.KVPool().Stats(); st.Used != 0 || st.Free+st.Cached != free.Free+free.Cached {
 		t.Errorf("after disconnect: %+v, before %+v", st, free)
 	}
-	// The access log records 200 (headers were sent) and the metrics the cancellation.
-	_, m := h.get("/metrics")
-	if !strings.Contains(string(m), `bitnet_generations_total{reason="cancelled"} 1`) {
-		t.Errorf("cancellation not counted")
+	// The access log records 200 (headers were sent) and the metrics the
+	// cancellation, once the handler has seen the final event (the engine
+	// is idle before that).
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		_, m := h.get("/metrics")
+		if strings.Contains(string(m), `bitnet_generations_total{reason="cancelled"} 1`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("cancellation not counted")
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 
