@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/bitnet-go/bitnet/decode"
 	"github.com/bitnet-go/bitnet/kvcache"
 	"github.com/bitnet-go/bitnet/model"
 	"github.com/bitnet-go/bitnet/sample"
@@ -20,19 +21,10 @@ var (
 	ErrOverloaded = errors.New("engine: request queue is full")
 	ErrDraining   = errors.New("engine: shutting down, not accepting requests")
 	ErrClosed     = errors.New("engine: closed")
+	// ErrStalled ends a request whose reader left its event buffer full
+	// for longer than Config.StallTimeout (see the package doc).
+	ErrStalled = errors.New("engine: the request's reader stopped taking events; sequence cancelled")
 )
-
-// ContextLengthError reports a request that cannot fit the context.
-type ContextLengthError struct {
-	Prompt, MaxTokens, Context int
-}
-
-func (e *ContextLengthError) Error() string {
-	if e.Prompt >= e.Context {
-		return fmt.Sprintf("the prompt has %d tokens but the context holds %d", e.Prompt, e.Context)
-	}
-	return fmt.Sprintf("the prompt (%d tokens) plus max_tokens (%d) exceed the context length %d", e.Prompt, e.MaxTokens, e.Context)
-}
 
 // InvalidRequestError reports a request the engine refuses before queueing.
 type InvalidRequestError struct{ Msg string }
@@ -50,6 +42,15 @@ type Config struct {
 	KVBudget     int64        // KV pool size in bytes (default: room for MaxSeqs/4 full contexts, at least 2)
 	KVType       kvcache.Type // f16 or q8
 
+	// EventBuffer is the number of events a request's channel holds
+	// before its sequence waits for the reader (default 16); the final
+	// event always has a slot of its own.
+	EventBuffer int
+	// StallTimeout is how long a sequence may wait for its reader with a
+	// full event buffer before it is cancelled with ErrStalled and
+	// counted in Stats.Stalled (default DefaultStallTimeout).
+	StallTimeout time.Duration
+
 	// NewStepper, when set, makes what runs the engine's forward steps
 	// over its KV pool, for instance a GPU model (cmd/bitnet serve
 	// --device). Nil runs model.Model.ForwardBatch on the CPU.
@@ -66,15 +67,40 @@ type Stepper interface {
 	Close() error
 }
 
-// cpuStepper is the default Stepper: the model on the CPU with a State
-// shared by the pool's sequences.
-type cpuStepper struct {
-	m  *model.Model
-	st *model.State
+// BatchModel is a model that runs batched steps on a State of type S:
+// *model.Model on *model.State, or a GPU model on its own State.
+type BatchModel[S any] interface {
+	ForwardBatch(st S, b *model.Batch) ([]float32, error)
 }
 
-func (c cpuStepper) ForwardBatch(b *model.Batch) ([]float32, error) { return c.m.ForwardBatch(c.st, b) }
-func (c cpuStepper) Close() error                                   { return nil }
+// StepperOf returns the Stepper running m on st; its Close calls closeFn
+// (nil: nothing to release).
+func StepperOf[S any](m BatchModel[S], st S, closeFn func() error) Stepper {
+	return modelStepper[S]{m, st, closeFn}
+}
+
+type modelStepper[S any] struct {
+	m       BatchModel[S]
+	st      S
+	closeFn func() error
+}
+
+func (c modelStepper[S]) ForwardBatch(b *model.Batch) ([]float32, error) {
+	return c.m.ForwardBatch(c.st, b)
+}
+
+func (c modelStepper[S]) Close() error {
+	if c.closeFn == nil {
+		return nil
+	}
+	return c.closeFn()
+}
+
+// Defaults of the event buffer policy.
+const (
+	DefaultEventBuffer  = 16
+	DefaultStallTimeout = 30 * time.Second
+)
 
 func (c *Config) fill(m *model.Model) {
 	if c.MaxBatch <= 0 {
@@ -95,6 +121,12 @@ func (c *Config) fill(m *model.Model) {
 	if c.BlockSize <= 0 {
 		c.BlockSize = model.DefaultBlockSize
 	}
+	if c.EventBuffer <= 0 {
+		c.EventBuffer = DefaultEventBuffer
+	}
+	if c.StallTimeout <= 0 {
+		c.StallTimeout = DefaultStallTimeout
+	}
 	if c.KVBudget <= 0 {
 		kc := m.KVConfig(c.BlockSize, 1, c.KVType)
 		perCtx := int64((c.Context+c.BlockSize-1)/c.BlockSize) * kc.BlockBytes()
@@ -113,19 +145,6 @@ type Request struct {
 	ID          string        // request id for logs
 }
 
-// TokenLogprob is the log-probability of one token, with alternatives.
-type TokenLogprob struct {
-	Token   int32
-	Logprob float32
-	Top     []TopLogprob
-}
-
-// TopLogprob is one alternative token.
-type TopLogprob struct {
-	Token   int32
-	Logprob float32
-}
-
 // Usage counts tokens.
 type Usage struct {
 	PromptTokens     int
@@ -136,24 +155,85 @@ type Usage struct {
 // Event is one message on a request's channel. The last event has Done set
 // and carries Finish and Usage, or Err.
 type Event struct {
-	Text     string         // newly completed text (never half a UTF-8 character)
-	Tokens   []int32        // tokens behind this event
-	Logprobs []TokenLogprob // one per token, when requested
+	Text     string                // newly completed text (never half a UTF-8 character)
+	Tokens   []int32               // tokens behind this event
+	Logprobs []decode.TokenLogprob // one per token, when requested
 	Done     bool
-	Finish   string // "stop" or "length" on the last event
+	Finish   decode.Finish // on the last event, unless Err is set
 	Usage    Usage
 	Err      error
-	TTFT     time.Duration // on the first event with tokens: time from Submit
-	Queued   time.Duration // on the first event with tokens: time from Submit to admission
+	Timings  Timings  // the request's timings known when the event was sent
+	Step     StepInfo // the forward step that produced Tokens (zero on events without tokens)
+}
+
+// Timings are one request's milestones, read from time.Now (so they carry
+// the monotonic clock and compare safely). A milestone not reached yet is
+// the zero Time; once set, Queued <= Admitted <= FirstToken <= Finished.
+type Timings struct {
+	Queued     time.Time // Submit accepted the request
+	Admitted   time.Time // the request got its KV blocks and a sequence slot
+	FirstToken time.Time // the first generated token was sampled
+	Finished   time.Time // the request ended (set on the final event only)
+}
+
+// StepInfo describes one batched forward step.
+type StepInfo struct {
+	Rows       int       // token rows of all sequences
+	Seqs       int       // active sequences
+	Start, End time.Time // when the forward pass ran
 }
 
 // Stats is a snapshot of the engine's load.
 type Stats struct {
-	Queued    int
-	Active    int
+	Queued    int // submitted, not yet admitted: the counter bounded by MaxQueue
+	Active    int // admitted sequences (prefilling or decoding)
 	LastBatch int // rows in the last step
 	KV        kvcache.Stats
-	Steps     int64
+	Steps     int64 // forward steps run
+	Stalled   int64 // sequences cancelled with ErrStalled since New
+
+	// StepRows and StepSeconds count every step's rows and duration.
+	StepRows, StepSeconds Histogram
+}
+
+// Histogram counts observations in fixed buckets.
+type Histogram struct {
+	Bounds []float64 // bucket upper bounds, ascending; shared, never modified
+	Counts []uint64  // Counts[i]: observations in (Bounds[i-1], Bounds[i]]; len(Bounds)+1, the last for +Inf
+	Sum    float64
+	Count  uint64
+}
+
+func newHistogram(bounds []float64) Histogram {
+	return Histogram{Bounds: bounds, Counts: make([]uint64, len(bounds)+1)}
+}
+
+func (h *Histogram) observe(v float64) {
+	i := sort.SearchFloat64s(h.Bounds, v)
+	h.Counts[i]++
+	h.Sum += v
+	h.Count++
+}
+
+func (h Histogram) clone() Histogram {
+	h.Counts = append([]uint64(nil), h.Counts...)
+	return h
+}
+
+// The bucket bounds of Stats.StepRows (1 to 512 rows) and Stats.StepSeconds
+// (0.5 ms to ~8 s).
+var (
+	stepRowBounds    = expBounds(1, 2, 10)
+	stepSecondBounds = expBounds(0.0005, 2, 15)
+)
+
+func expBounds(start, factor float64, n int) []float64 {
+	b := make([]float64, n)
+	for i := range b {
+		b[i] = start
+		start *= factor
+	}
+	return b
 }
 
 // Engine is the scheduler. Create with New, stop with Drain and Close.
@@ -165,17 +245,15 @@ type Engine struct {
 	step Stepper
 
 	incoming chan *sequence
+	queued   atomic.Int64 // submitted and not yet admitted (bounded by cfg.MaxQueue)
 	inflight atomic.Int64 // submitted and not yet finished
+	stalled  atomic.Int64 // sequences cancelled with ErrStalled
 	draining atomic.Bool
 	closed   chan struct{}
 	done     chan struct{}
 	once     sync.Once
 
 	stats atomic.Pointer[Stats]
-
-	// OnStep, when set, is called by the loop after each forward step
-	// (metrics hooks). It must be fast and must not call the Engine.
-	OnStep func(rows, seqs int, dur time.Duration)
 }
 
 // New starts an engine on m. The model must not be used by anything else
@@ -203,11 +281,11 @@ func New(m *model.Model, tok *tokenizer.Tokenizer, cfg Config) (*Engine, error) 
 		if err != nil {
 			return nil, err
 		}
-		step = cpuStepper{m, st}
+		step = StepperOf(m, st, nil)
 	}
 	e := &Engine{m: m, tok: tok, cfg: cfg, pool: pool, step: step,
 		incoming: make(chan *sequence, cfg.MaxQueue), closed: make(chan struct{}), done: make(chan struct{})}
-	e.stats.Store(&Stats{KV: pool.Stats()})
+	e.stats.Store(&Stats{KV: pool.Stats(), StepRows: newHistogram(stepRowBounds), StepSeconds: newHistogram(stepSecondBounds)})
 	go e.loop()
 	return e, nil
 }
@@ -215,8 +293,14 @@ func New(m *model.Model, tok *tokenizer.Tokenizer, cfg Config) (*Engine, error) 
 // Config returns the effective configuration.
 func (e *Engine) Config() Config { return e.cfg }
 
-// Stats returns the latest snapshot (updated after every step).
-func (e *Engine) Stats() Stats { return *e.stats.Load() }
+// Stats returns the latest snapshot (updated after every step), with
+// Queued and Stalled read live from their counters.
+func (e *Engine) Stats() Stats {
+	st := *e.stats.Load()
+	st.Queued = int(e.queued.Load())
+	st.Stalled = e.stalled.Load()
+	return st
+}
 
 // Submit queues req and returns its event channel, which is closed after
 // the last event. Cancelling ctx stops the request and frees its KV blocks
@@ -244,8 +328,16 @@ func (e *Engine) Submit(ctx context.Context, req Request) (<-chan Event, error) 
 	if err := req.Sampling.Validate(); err != nil {
 		return nil, &InvalidRequestError{err.Error()}
 	}
-	if len(req.Prompt) >= e.cfg.Context || len(req.Prompt)+req.MaxTokens > e.cfg.Context {
-		return nil, &ContextLengthError{Prompt: len(req.Prompt), MaxTokens: req.MaxTokens, Context: e.cfg.Context}
+	if err := decode.CheckContext(len(req.Prompt), req.MaxTokens, e.cfg.Context, 0); err != nil {
+		return nil, err
+	}
+	// The queue bound: one counter over everything submitted and not yet
+	// admitted, whether still in the intake channel or in the loop's
+	// waiting list. The channel's capacity is MaxQueue, so the send below
+	// cannot block while the counter holds.
+	if e.queued.Add(1) > int64(e.cfg.MaxQueue) {
+		e.queued.Add(-1)
+		return nil, ErrOverloaded
 	}
 	s := newSequence(e, ctx, req)
 	e.inflight.Add(1)
@@ -254,6 +346,7 @@ func (e *Engine) Submit(ctx context.Context, req Request) (<-chan Event, error) 
 		return s.events, nil
 	default:
 		e.inflight.Add(-1)
+		e.queued.Add(-1)
 		return nil, ErrOverloaded
 	}
 }
@@ -287,21 +380,3 @@ func (e *Engine) Close() {
 
 // KVPool exposes the pool for tests and metrics; only read it between steps.
 func (e *Engine) KVPool() *kvcache.Pool { return e.pool }
-
-// logprob helpers
-
-// logSoftmax fills out with log-softmax(x) (float64 accumulation).
-func logSoftmax(x, out []float32) {
-	m := float32(math.Inf(-1))
-	for _, v := range x {
-		m = max(m, v)
-	}
-	var s float64
-	for _, v := range x {
-		s += math.Exp(float64(v - m))
-	}
-	ls := float32(math.Log(s))
-	for i, v := range x {
-		out[i] = v - m - ls
-	}
-}

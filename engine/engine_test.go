@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bitnet-go/bitnet/decode"
 	"github.com/bitnet-go/bitnet/generate"
 	"github.com/bitnet-go/bitnet/internal/testmodel"
 	"github.com/bitnet-go/bitnet/kvcache"
@@ -97,7 +98,7 @@ func TestConcurrentEqualsSolo(t *testing.T) {
 		if got[i] != want[i] {
 			t.Errorf("prompt %d batched:\n got %q\nwant %q", i, got[i], want[i])
 		}
-		if u := last[i].Usage; u.CompletionTokens != 24 || u.PromptTokens != len(tok.Encode(prompts[i], true, false)) || last[i].Finish != "length" {
+		if u := last[i].Usage; u.CompletionTokens != 24 || u.PromptTokens != len(tok.Encode(prompts[i], true, false)) || last[i].Finish != decode.FinishLength {
 			t.Errorf("prompt %d: usage %+v finish %q", i, u, last[i].Finish)
 		}
 	}
@@ -164,12 +165,12 @@ func TestSubmitErrors(t *testing.T) {
 	m, tok := setup(t)
 	e := newEngine(t, m, tok, Config{MaxBatch: 4, MaxQueue: 2, Context: 64})
 	long := make([]int32, 70)
-	var cle *ContextLengthError
-	if _, err := e.Submit(context.Background(), Request{Prompt: long, MaxTokens: 1}); !errors.As(err, &cle) {
-		t.Errorf("prompt over the context: %v", err)
+	var cle *decode.ContextLengthError
+	if _, err := e.Submit(context.Background(), Request{Prompt: long, MaxTokens: 1}); !errors.As(err, &cle) || cle.Field != decode.FieldPrompt {
+		t.Errorf("prompt over the context: %v, want a ContextLengthError blaming the prompt", err)
 	}
-	if _, err := e.Submit(context.Background(), Request{Prompt: long[:60], MaxTokens: 10}); !errors.As(err, &cle) {
-		t.Errorf("prompt + max_tokens over the context: %v", err)
+	if _, err := e.Submit(context.Background(), Request{Prompt: long[:60], MaxTokens: 10}); !errors.As(err, &cle) || cle.Field != decode.FieldMaxTokens {
+		t.Errorf("prompt + max_tokens over the context: %v, want a ContextLengthError blaming max_tokens", err)
 	}
 	var ire *InvalidRequestError
 	if _, err := e.Submit(context.Background(), Request{Prompt: []int32{1}, MaxTokens: 0}); !errors.As(err, &ire) {
@@ -288,14 +289,14 @@ func TestPlan(t *testing.T) {
 // countingStepper wraps the CPU path to check that Config.NewStepper is
 // used for every step and closed with the engine.
 type countingStepper struct {
-	cpuStepper
+	Stepper
 	steps  *atomic.Int64
 	closed *atomic.Bool
 }
 
 func (c countingStepper) ForwardBatch(b *model.Batch) ([]float32, error) {
 	c.steps.Add(1)
-	return c.cpuStepper.ForwardBatch(b)
+	return c.Stepper.ForwardBatch(b)
 }
 
 func (c countingStepper) Close() error { c.closed.Store(true); return nil }
@@ -311,7 +312,7 @@ func TestCustomStepper(t *testing.T) {
 		if err != nil {
 			return nil, err
 		}
-		return countingStepper{cpuStepper{m, st}, &steps, &closed}, nil
+		return countingStepper{StepperOf(m, st, nil), &steps, &closed}, nil
 	}}
 	e, err := New(m, tok, cfg)
 	if err != nil {
@@ -340,5 +341,116 @@ func TestCustomStepper(t *testing.T) {
 	cfg.NewStepper = func(*kvcache.Pool, int, int) (Stepper, error) { return nil, errors.New("no device") }
 	if _, err := New(m, tok, cfg); err == nil || !strings.Contains(err.Error(), "no device") {
 		t.Fatalf("New with a failing stepper: %v", err)
+	}
+}
+
+// TestSlowReader: a reader that stalls well past the event buffer loses no
+// event: its sequence waits (others keep going) and resumes when the
+// reader comes back, with the same text as a reader that kept up.
+func TestSlowReader(t *testing.T) {
+	m, tok := setup(t)
+	e := newEngine(t, m, tok, Config{EventBuffer: 2, StallTimeout: time.Minute})
+	prompt := tok.Encode(prompts[0], true, false)
+	const n = 24
+	slow, err := e.Submit(context.Background(), Request{Prompt: prompt, MaxTokens: n, IgnoreEOG: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast, err := e.Submit(context.Background(), Request{Prompt: prompt, MaxTokens: n, IgnoreEOG: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fastText, fastLast := collect(t, fast) // runs to the end while slow is not read
+	if fastLast.Usage.CompletionTokens != n {
+		t.Fatalf("the sequence read on time: %+v", fastLast)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if got := len(slow); got > 2+1 {
+		t.Fatalf("%d events buffered for a stalled reader, want at most EventBuffer+1 = 3", got)
+	}
+	var text strings.Builder
+	tokens := 0
+	var last Event
+	for ev := range slow {
+		text.WriteString(ev.Text)
+		tokens += len(ev.Tokens)
+		last = ev
+	}
+	if tokens != n || last.Err != nil || last.Usage.CompletionTokens != n || text.String() != fastText {
+		t.Errorf("stalled reader got %d tokens, %q, end %+v; want %d tokens and %q", tokens, text.String(), last, n, fastText)
+	}
+	if st := e.Stats(); st.Stalled != 0 {
+		t.Errorf("Stats.Stalled = %d after a stall shorter than StallTimeout, want 0", st.Stalled)
+	}
+}
+
+// TestStallTimeout: a reader that never comes back gets the documented
+// cancellation (ErrStalled on the final event, its tokens before it
+// intact) and the engine counts it.
+func TestStallTimeout(t *testing.T) {
+	m, tok := setup(t)
+	e := newEngine(t, m, tok, Config{EventBuffer: 3, StallTimeout: 30 * time.Millisecond})
+	ch, err := e.Submit(context.Background(), Request{Prompt: tok.Encode("And", true, false), MaxTokens: 100, IgnoreEOG: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for e.Stats().Stalled == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the stalled sequence was never cancelled: %+v", e.Stats())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	tokens := 0
+	var last Event
+	for ev := range ch {
+		tokens += len(ev.Tokens)
+		last = ev
+	}
+	if tokens != 3 || !errors.Is(last.Err, ErrStalled) || last.Usage.CompletionTokens != 3 {
+		t.Errorf("stalled request: %d tokens delivered, final %+v; want the 3 buffered tokens and ErrStalled", tokens, last)
+	}
+	waitIdle(t, e)
+	if u := e.KVPool().Stats().Used; u != 0 {
+		t.Errorf("%d KV blocks still used after the stall cancellation", u)
+	}
+}
+
+// TestTimings: every request reports its milestones, in order.
+func TestTimings(t *testing.T) {
+	m, tok := setup(t)
+	e := newEngine(t, m, tok, Config{MaxSeqs: 1})
+	var chans []<-chan Event
+	for i := range 3 { // MaxSeqs 1: the later ones queue
+		ch, err := e.Submit(context.Background(), Request{Prompt: tok.Encode(prompts[i], true, false), MaxTokens: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		chans = append(chans, ch)
+	}
+	for i, ch := range chans {
+		var first, last Event
+		for ev := range ch {
+			if len(ev.Tokens) > 0 && first.Timings.FirstToken.IsZero() {
+				first = ev
+			}
+			last = ev
+		}
+		tm := last.Timings
+		if tm.Queued.IsZero() || tm.Admitted.IsZero() || tm.FirstToken.IsZero() || tm.Finished.IsZero() {
+			t.Fatalf("request %d: timings missing: %+v", i, tm)
+		}
+		if tm.Admitted.Before(tm.Queued) || tm.FirstToken.Before(tm.Admitted) || tm.Finished.Before(tm.FirstToken) {
+			t.Errorf("request %d: timings out of order: %+v", i, tm)
+		}
+		if first.Timings.FirstToken != tm.FirstToken || !first.Timings.Finished.IsZero() {
+			t.Errorf("request %d: first token event timings %+v, final %+v", i, first.Timings, tm)
+		}
+		if s := first.Step; s.Rows < 1 || s.Seqs < 1 || s.End.Before(s.Start) {
+			t.Errorf("request %d: step info %+v", i, s)
+		}
+	}
+	if st := e.Stats(); st.StepRows.Count == 0 || st.StepRows.Count != st.StepSeconds.Count || uint64(st.Steps) != st.StepRows.Count {
+		t.Errorf("step histograms: rows %d, seconds %d observations over %d steps", st.StepRows.Count, st.StepSeconds.Count, st.Steps)
 	}
 }

@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/bitnet-go/bitnet/internal/textstop"
+	"github.com/bitnet-go/bitnet/decode"
 	"github.com/bitnet-go/bitnet/model"
 	"github.com/bitnet-go/bitnet/sample"
 	"github.com/bitnet-go/bitnet/tokenizer"
@@ -23,16 +23,6 @@ type Options struct {
 	IgnoreEOG bool          // keep going past end-of-generation tokens
 }
 
-// Finish says why generation ended.
-type Finish string
-
-const (
-	FinishEOG     Finish = "stop"    // an end-of-generation token (EOS, EOT, …)
-	FinishStop    Finish = "stop"    // a stop string
-	FinishLength  Finish = "length"  // MaxTokens reached
-	FinishContext Finish = "context" // the context is full (MaxTokens < 0)
-)
-
 // Result reports what happened.
 type Result struct {
 	PromptTokens int
@@ -40,7 +30,7 @@ type Result struct {
 	Tokens       []int32 // the generated ids, EOG token included
 	PromptTime   time.Duration
 	GenTime      time.Duration
-	Finish       Finish
+	Finish       decode.Finish
 	StopString   string // the stop string that ended generation, if any
 }
 
@@ -58,15 +48,13 @@ func rate(n int, d time.Duration) float64 {
 	return float64(n) / d.Seconds()
 }
 
-// ErrContext is returned (wrapped) when the prompt and the requested
-// generation do not fit the context.
-var ErrContext = errors.New("generate: context too small")
-
 // Generate feeds prompt to st (continuing after the st.Pos tokens already
 // cached) and generates up to opt.MaxTokens tokens, passing each piece of
 // finished text to emit as soon as it is complete: never half a UTF-8
 // character, never text that might turn out to start a stop string. An
-// error from emit or a cancelled ctx stops generation and is returned.
+// error from emit or a cancelled ctx stops generation and is returned. A
+// prompt that does not fit the free positions of the context gets a
+// *decode.ContextLengthError.
 func Generate(ctx context.Context, m *model.Model, st *model.State, tok *tokenizer.Tokenizer, prompt []int32, opt Options, emit func(string) error) (*Result, error) {
 	return GenerateOn(ctx, CPU(m, st), m.Config, tok, prompt, opt, emit)
 }
@@ -83,16 +71,32 @@ type Forwarder interface {
 }
 
 // CPU returns the Forwarder of m on st.
-func CPU(m *model.Model, st *model.State) Forwarder { return cpuForwarder{m, st} }
-
-type cpuForwarder struct {
-	m  *model.Model
-	st *model.State
+func CPU(m *model.Model, st *model.State) Forwarder {
+	return ForwarderOf(m, st, func() int { return st.Pos }, st.SeqLen)
 }
 
-func (c cpuForwarder) Forward(t []int32) ([]float32, error) { return c.m.Forward(c.st, t, false) }
-func (c cpuForwarder) Pos() int                             { return c.st.Pos }
-func (c cpuForwarder) SeqLen() int                          { return c.st.SeqLen }
+// SeqModel is a model that runs one sequence on a State of type S:
+// *model.Model on *model.State, or a GPU model on its own State.
+type SeqModel[S any] interface {
+	Forward(st S, tokens []int32, all bool) ([]float32, error)
+}
+
+// ForwarderOf returns the Forwarder running m on st, a sequence of seqLen
+// positions of which pos reports those cached.
+func ForwarderOf[S any](m SeqModel[S], st S, pos func() int, seqLen int) Forwarder {
+	return seqForwarder[S]{m, st, pos, seqLen}
+}
+
+type seqForwarder[S any] struct {
+	m      SeqModel[S]
+	st     S
+	pos    func() int
+	seqLen int
+}
+
+func (c seqForwarder[S]) Forward(t []int32) ([]float32, error) { return c.m.Forward(c.st, t, false) }
+func (c seqForwarder[S]) Pos() int                             { return c.pos() }
+func (c seqForwarder[S]) SeqLen() int                          { return c.seqLen }
 
 // GenerateOn is Generate on any Forwarder of a model with configuration c.
 func GenerateOn(ctx context.Context, f Forwarder, c *model.Config, tok *tokenizer.Tokenizer, prompt []int32, opt Options, emit func(string) error) (*Result, error) {
@@ -102,29 +106,21 @@ func GenerateOn(ctx context.Context, f Forwarder, c *model.Config, tok *tokenize
 	if err := opt.Sampling.Validate(); err != nil {
 		return nil, fmt.Errorf("generate: %w", err)
 	}
+	if err := decode.CheckContext(len(prompt), opt.MaxTokens, f.SeqLen(), f.Pos()); err != nil {
+		return nil, err
+	}
 	free := f.SeqLen() - f.Pos()
-	if len(prompt) >= free {
-		return nil, fmt.Errorf("%w: the prompt has %d tokens but only %d of the context's %d positions are free; shorten the prompt or raise --ctx (the model was trained with %d)",
-			ErrContext, len(prompt), free, f.SeqLen(), c.SeqLen)
-	}
-	if opt.MaxTokens >= 0 && len(prompt)+opt.MaxTokens > free {
-		return nil, fmt.Errorf("%w: %d prompt tokens + %d to generate exceed the %d free positions of the context (%d); lower -n, shorten the prompt or raise --ctx (the model was trained with %d)",
-			ErrContext, len(prompt), opt.MaxTokens, free, f.SeqLen(), c.SeqLen)
-	}
+	atLimit := decode.FinishLength
 	maxTok := opt.MaxTokens
 	if maxTok < 0 {
-		maxTok = free - len(prompt)
+		maxTok, atLimit = free-len(prompt), decode.FinishContext
 	}
-	res := &Result{PromptTokens: len(prompt), Finish: FinishLength}
+	res := &Result{PromptTokens: len(prompt), Finish: atLimit}
 	if maxTok == 0 {
 		return res, nil
 	}
-
-	history := make([]int32, 0, len(prompt)+maxTok)
-	history = append(history, prompt...)
-	sampler := sample.New(opt.Sampling, c.VocabSize)
-	dec := tok.NewDecoder()
-	held := textstop.New(opt.Stop)
+	gen := decode.NewStream(tok, c.VocabSize, prompt, decode.Options{MaxTokens: maxTok, AtLimit: atLimit,
+		Sampling: opt.Sampling, Stop: opt.Stop, IgnoreEOG: opt.IgnoreEOG})
 
 	start := time.Now()
 	logits, err := f.Forward(prompt)
@@ -137,44 +133,26 @@ func GenerateOn(ctx context.Context, f Forwarder, c *model.Config, tok *tokenize
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
-		next := sampler.Sample(logits, history)
-		if next < 0 {
-			return res, errors.New("generate: the model produced no finite logits")
+		t, err := gen.Next(logits)
+		if err != nil {
+			return res, fmt.Errorf("generate: %w", err)
 		}
-		history = append(history, next)
-		res.Tokens = append(res.Tokens, next)
+		res.Tokens = append(res.Tokens, t.ID)
 		res.GenTokens++
-		if !opt.IgnoreEOG && tok.IsEOG(next) {
-			res.Finish = FinishEOG
-			break
-		}
-		text, stop := held.Add(dec.Add(next))
-		if text != "" {
-			if err := emit(text); err != nil {
+		if t.Text != "" {
+			if err := emit(t.Text); err != nil {
 				return res, err
 			}
 		}
-		if stop != "" {
-			res.Finish, res.StopString = FinishStop, stop
+		if t.Finish != decode.FinishNone {
+			res.Finish, res.StopString = t.Finish, t.StopString
 			break
 		}
-		if res.GenTokens >= maxTok {
-			if opt.MaxTokens < 0 {
-				res.Finish = FinishContext
-			}
-			break
-		}
-		if logits, err = f.Forward(history[len(history)-1:]); err != nil {
+		h := gen.History()
+		if logits, err = f.Forward(h[len(h)-1:]); err != nil {
 			return res, err
 		}
 	}
 	res.GenTime = time.Since(start)
-	if res.StopString == "" {
-		if text := held.Flush(dec.Flush()); text != "" {
-			if err := emit(text); err != nil {
-				return res, err
-			}
-		}
-	}
 	return res, nil
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bitnet-go/bitnet/decode"
 	"github.com/bitnet-go/bitnet/internal/testmodel"
 	"github.com/bitnet-go/bitnet/model"
 	"github.com/bitnet-go/bitnet/sample"
@@ -42,7 +43,7 @@ func TestGreedyMatchesReference(t *testing.T) {
 	if got != want {
 		t.Errorf("greedy continuation\n got %q\nwant %q", got, want)
 	}
-	if res.GenTokens != 32 || res.Finish != FinishLength || res.PromptTokens != 14 {
+	if res.GenTokens != 32 || res.Finish != decode.FinishLength || res.PromptTokens != 14 {
 		t.Errorf("result %+v, want 32 tokens, finish length, 14 prompt tokens", res)
 	}
 }
@@ -77,7 +78,7 @@ func TestStopString(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := full[:strings.Index(full, "the man")]
-	if got != want || res.Finish != FinishStop || res.StopString != "the man" {
+	if got != want || res.Finish != decode.FinishStop || res.StopString != "the man" {
 		t.Errorf("with stop %q: got %q (finish %s, stop %q), want %q", "the man", got, res.Finish, res.StopString, want)
 	}
 }
@@ -86,16 +87,17 @@ func TestContextErrors(t *testing.T) {
 	m, tok := setup(t)
 	prompt := strings.Repeat("And the LORD spake unto Moses. ", 10)
 	n := len(tok.Encode(prompt, true, true))
+	var cle *decode.ContextLengthError
 	_, _, err := gen(t, m, tok, prompt, n, Options{MaxTokens: 1})
-	if !errors.Is(err, ErrContext) {
-		t.Errorf("prompt filling the context: %v, want ErrContext", err)
+	if !errors.As(err, &cle) || cle.Field != decode.FieldPrompt {
+		t.Errorf("prompt filling the context: %v, want a ContextLengthError blaming the prompt", err)
 	}
 	_, _, err = gen(t, m, tok, prompt, n+10, Options{MaxTokens: 20})
-	if !errors.Is(err, ErrContext) || !strings.Contains(err.Error(), "20 to generate") {
-		t.Errorf("prompt + generation beyond the context: %v, want ErrContext naming the numbers", err)
+	if !errors.As(err, &cle) || cle.Field != decode.FieldMaxTokens || !strings.Contains(err.Error(), "max_tokens (20)") {
+		t.Errorf("prompt + generation beyond the context: %v, want a ContextLengthError blaming max_tokens, naming the numbers", err)
 	}
 	_, res, err := gen(t, m, tok, prompt, n+5, Options{MaxTokens: -1, IgnoreEOG: true})
-	if err != nil || res.GenTokens != 5 || res.Finish != FinishContext {
+	if err != nil || res.GenTokens != 5 || res.Finish != decode.FinishContext {
 		t.Errorf("MaxTokens -1: %v %+v, want 5 tokens then finish context", err, res)
 	}
 }
@@ -108,7 +110,7 @@ func TestStopsAtEOG(t *testing.T) {
 		t.Fatal(err)
 	}
 	last := res.Tokens[len(res.Tokens)-1]
-	if res.Finish == FinishEOG && !tok.IsEOG(last) {
+	if res.Finish == decode.FinishEOG && !tok.IsEOG(last) {
 		t.Errorf("finish %s but last token %d is not end-of-generation", res.Finish, last)
 	}
 	t.Logf("finish %s after %d tokens", res.Finish, res.GenTokens)

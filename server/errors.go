@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/bitnet-go/bitnet/decode"
 	"github.com/bitnet-go/bitnet/engine"
 )
 
@@ -53,18 +54,14 @@ const statusClientClosed = 499
 // one place where engine errors become HTTP statuses.
 func toAPIError(err error) *apiError {
 	var ae *apiError
-	var cle *engine.ContextLengthError
+	var cle *decode.ContextLengthError
 	var ire *engine.InvalidRequestError
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &ae):
 		return ae
 	case errors.As(err, &cle):
-		param := "max_tokens"
-		if cle.Prompt >= cle.Context {
-			param = "messages"
-		}
-		return &apiError{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: "context_length_exceeded", Param: param,
+		return &apiError{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: "context_length_exceeded", Param: string(cle.Field),
 			Message: "This model's maximum context length is " + strconv.Itoa(cle.Context) + " tokens: " + cle.Error() + "."}
 	case errors.As(err, &ire):
 		return &apiError{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: "invalid_value", Message: ire.Msg}
@@ -77,6 +74,9 @@ func toAPIError(err error) *apiError {
 	case errors.Is(err, engine.ErrDraining), errors.Is(err, engine.ErrClosed), errors.Is(err, errShuttingDown):
 		return &apiError{Status: http.StatusServiceUnavailable, Type: "server_error", Code: "server_shutting_down", Retry: 5,
 			Message: "the server is shutting down"}
+	case errors.Is(err, engine.ErrStalled):
+		return &apiError{Status: http.StatusServiceUnavailable, Type: "server_error", Code: "stalled", Retry: 1,
+			Message: "the response stopped: the client did not read it in time"}
 	case errors.Is(err, context.DeadlineExceeded):
 		return &apiError{Status: http.StatusServiceUnavailable, Type: "server_error", Code: "timeout", Retry: 1,
 			Message: "the request did not finish within the server's request timeout"}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/bitnet-go/bitnet/chat"
+	"github.com/bitnet-go/bitnet/decode"
 	"github.com/bitnet-go/bitnet/engine"
 	"github.com/bitnet-go/bitnet/sample"
 )
@@ -202,23 +204,19 @@ func (s *Server) textJob(req *completionRequest) (*job, error) {
 
 // fillCommon validates the shared fields and fills j.req.
 func (s *Server) fillCommon(j *job, p *commonParams, prompt []int32, maxTok *int64, maxParam string, defMax int) error {
-	ctxLen := s.eng.Config().Context
-	if len(prompt) >= ctxLen {
-		return contextError(&engine.ContextLengthError{Prompt: len(prompt), Context: ctxLen}, j.promptParam)
-	}
 	if p.N != nil && *p.N != 1 {
 		return badRequest("n", "'n' must be 1: only one choice per request is supported, got %d", *p.N)
 	}
-	n := defMax
+	// The context-length check is the engine's (Submit); defMax may be
+	// below 1 when the prompt fills the context, and then 1 lets Submit
+	// blame the prompt.
+	n := max(1, defMax)
 	j.maxParam = maxParam
 	if maxTok != nil {
 		if *maxTok < 1 {
 			return badRequest(maxParam, "'%s' must be at least 1, got %d", maxParam, *maxTok)
 		}
-		if *maxTok > int64(ctxLen) {
-			return contextError(&engine.ContextLengthError{Prompt: len(prompt), MaxTokens: int(min(*maxTok, 1<<40)), Context: ctxLen}, maxParam)
-		}
-		n = int(*maxTok)
+		n = int(min(*maxTok, math.MaxInt32))
 	}
 	sp := sample.Params{Temperature: DefaultTemperature, TopP: DefaultTopP}
 	if t := p.Temperature; t != nil {
@@ -280,54 +278,27 @@ func (s *Server) fillCommon(j *job, p *commonParams, prompt []int32, maxTok *int
 	return nil
 }
 
-func contextError(cle *engine.ContextLengthError, param string) error {
+// contextErr names the request field to blame for a context-length error:
+// the prompt (or messages) when the prompt alone is too long, else the
+// max_tokens field the request used.
+func (j *job) contextErr(cle *decode.ContextLengthError) error {
 	ae := toAPIError(cle)
-	ae.Param = param
-	return ae
-}
-
-// contextErr names the field to blame: the prompt when it alone is too
-// long, else max_tokens.
-func (j *job) contextErr(cle *engine.ContextLengthError) error {
-	if cle.Prompt >= cle.Context || j.maxParam == "" {
-		return contextError(cle, j.promptParam)
+	ae.Param = j.promptParam
+	if cle.Field == decode.FieldMaxTokens && j.maxParam != "" {
+		ae.Param = j.maxParam
 	}
-	return contextError(cle, j.maxParam)
+	return ae
 }
 
 // run submits j and writes the response, streamed or whole.
 func (s *Server) run(w http.ResponseWriter, r *http.Request, j *job, model, user string) {
-	ctx := r.Context()
-	var cancel context.CancelFunc
-	if s.cfg.RequestTimeout > 0 {
-		ctx, cancel = context.WithTimeout(ctx, s.cfg.RequestTimeout)
-	} else {
-		ctx, cancel = context.WithCancel(ctx)
-	}
+	ctx, cancel := s.requestContext(r)
 	defer cancel()
-	info := infoFrom(ctx)
-	j.req.ID = info.id
-	info.add(slog.Int("prompt_tokens", len(j.req.Prompt)), slog.Int("max_tokens", j.req.MaxTokens), slog.Bool("stream", j.stream))
-	if user != "" {
-		info.add(slog.String("user", user))
-	}
-	root := trace.SpanFromContext(ctx)
-	root.SetAttributes(attribute.String("gen_ai.request.model", s.cfg.ModelID), attribute.Int("gen_ai.request.max_tokens", j.req.MaxTokens),
-		attribute.Int("gen_ai.usage.input_tokens", len(j.req.Prompt)), attribute.Bool("bitnet.stream", j.stream))
-
-	// The engine bounds its intake channel by MaxQueue but moves requests
-	// into an unbounded waiting list at every step; bound the whole queue
-	// here with its latest snapshot (one step old at most).
-	var ch <-chan engine.Event
-	var err error
-	submit := time.Now()
-	if st := s.eng.Stats(); st.Queued >= s.eng.Config().MaxQueue {
-		err = engine.ErrOverloaded
-	} else {
-		ch, err = s.eng.Submit(ctx, j.req)
-	}
+	j.req.ID = infoFrom(ctx).id
+	s.annotate(ctx, j, user)
+	ch, err := s.eng.Submit(ctx, j.req)
 	if err != nil {
-		var cle *engine.ContextLengthError
+		var cle *decode.ContextLengthError
 		if errors.As(err, &cle) {
 			err = j.contextErr(cle)
 		}
@@ -335,25 +306,52 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request, j *job, model, user
 		writeError(w, r, err)
 		return
 	}
-	tr := s.startTrace(ctx, submit)
 	out := s.newOutput(w, r, j)
+	g := s.relay(ctx, cancel, ch, out)
+	s.conclude(r, j, out, g)
+}
 
-	var (
-		lastTok  time.Time
-		firstTok time.Time
-		ttft     time.Duration
-		finish   string
-		usage    engine.Usage
-		endErr   error
-		writeErr error
-	)
+// requestContext is the generation's lifetime: the client's, bounded by
+// RequestTimeout when set, and cancellable when the client stops reading.
+func (s *Server) requestContext(r *http.Request) (context.Context, context.CancelFunc) {
+	if s.cfg.RequestTimeout > 0 {
+		return context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
+	}
+	return context.WithCancel(r.Context())
+}
+
+// annotate records the request's shape in the access log and the span.
+func (s *Server) annotate(ctx context.Context, j *job, user string) {
+	info := infoFrom(ctx)
+	info.add(slog.Int("prompt_tokens", len(j.req.Prompt)), slog.Int("max_tokens", j.req.MaxTokens), slog.Bool("stream", j.stream))
+	if user != "" {
+		info.add(slog.String("user", user))
+	}
+	trace.SpanFromContext(ctx).SetAttributes(attribute.String("gen_ai.request.model", s.cfg.ModelID),
+		attribute.Int("gen_ai.request.max_tokens", j.req.MaxTokens),
+		attribute.Int("gen_ai.usage.input_tokens", len(j.req.Prompt)), attribute.Bool("bitnet.stream", j.stream))
+}
+
+// generation is what relay learned from a request's events.
+type generation struct {
+	finish   decode.Finish
+	usage    engine.Usage
+	times    engine.Timings
+	err      error // the engine's, or errClientGone
+	writeErr error // the first failed write to the client
+}
+
+// relay reads the engine's events to the end, writing each piece to out,
+// and observes the token metrics and spans from the events' timings.
+func (s *Server) relay(ctx context.Context, cancel context.CancelFunc, ch <-chan engine.Event, out output) generation {
+	var g generation
+	tr := s.newTrace(ctx)
+	var lastTok time.Time
 	for ev := range ch {
 		now := time.Now()
 		if n := len(ev.Tokens); n > 0 {
-			if ev.TTFT > 0 {
-				ttft, firstTok = ev.TTFT, now
-				s.metrics.ttft.Observe(ev.TTFT.Seconds())
-				tr.firstToken(submit.Add(ev.TTFT), len(j.req.Prompt))
+			if g.times.FirstToken.IsZero() {
+				s.metrics.ttft.Observe(ev.Timings.FirstToken.Sub(ev.Timings.Queued).Seconds())
 			} else if !lastTok.IsZero() {
 				gap := now.Sub(lastTok).Seconds() / float64(n)
 				for range n {
@@ -361,130 +359,145 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request, j *job, model, user
 				}
 			}
 			lastTok = now
-			tr.tokens(n)
+			tr.tokens(ev, n)
 		}
-		if writeErr == nil && (ev.Text != "" || len(ev.Logprobs) > 0) {
-			writeErr = out.piece(ev.Text, ev.Logprobs)
+		g.times = ev.Timings
+		if g.writeErr == nil && (ev.Text != "" || len(ev.Logprobs) > 0) {
+			g.writeErr = out.piece(ev.Text, ev.Logprobs)
 		}
 		if ev.Done {
-			finish, usage, endErr = ev.Finish, ev.Usage, ev.Err
+			g.finish, g.usage, g.err = ev.Finish, ev.Usage, ev.Err
 		}
-		if writeErr != nil {
+		if g.writeErr != nil {
 			// The client stopped reading: cancel, so that the engine
 			// drops the sequence and frees its KV blocks at its next
 			// step, and drain the channel it closes then.
 			cancel()
 		}
 	}
-	if endErr == nil && writeErr != nil {
-		endErr = errClientGone
+	if g.err == nil && g.writeErr != nil {
+		g.err = errClientGone
 	}
-	if endErr == nil && finish == "" {
-		endErr = errors.New("engine: the request ended without a final event")
+	if g.err == nil && g.finish == decode.FinishNone {
+		g.err = errors.New("engine: the request ended without a final event")
 	}
-	s.metrics.promptTokens.Add(float64(usage.PromptTokens))
-	s.metrics.cachedTokens.Add(float64(usage.CachedTokens))
-	s.metrics.genTokens.Add(float64(usage.CompletionTokens))
-	info.add(slog.Int("completion_tokens", usage.CompletionTokens), slog.Int("cached_tokens", usage.CachedTokens))
-	root.SetAttributes(attribute.Int("gen_ai.usage.output_tokens", usage.CompletionTokens))
-	if endErr != nil {
+	tr.end(g.times, g.err)
+	return g
+}
+
+// conclude counts a finished generation and writes its end: the finish
+// chunk and usage, or the error.
+func (s *Server) conclude(r *http.Request, j *job, out output, g generation) {
+	info := infoFrom(r.Context())
+	u := g.usage
+	s.metrics.promptTokens.Add(float64(u.PromptTokens))
+	s.metrics.cachedTokens.Add(float64(u.CachedTokens))
+	s.metrics.genTokens.Add(float64(u.CompletionTokens))
+	info.add(slog.Int("completion_tokens", u.CompletionTokens), slog.Int("cached_tokens", u.CachedTokens))
+	root := trace.SpanFromContext(r.Context())
+	root.SetAttributes(attribute.Int("gen_ai.usage.output_tokens", u.CompletionTokens))
+	if err := g.err; err != nil {
 		reason := "error"
-		if errors.Is(endErr, context.Canceled) || errors.Is(endErr, errClientGone) {
+		if errors.Is(err, context.Canceled) || errors.Is(err, errClientGone) {
 			reason = "cancelled"
-			if r.Context().Err() != nil || writeErr != nil {
-				endErr = errClientGone
+			if r.Context().Err() != nil || g.writeErr != nil {
+				err = errClientGone
 			}
-		} else if errors.Is(endErr, context.DeadlineExceeded) {
+		} else if errors.Is(err, context.DeadlineExceeded) {
 			reason = "timeout"
+		} else if errors.Is(err, engine.ErrStalled) {
+			reason = "stalled"
 		}
 		s.metrics.finished.WithLabelValues(reason).Inc()
 		info.add(slog.String("finish", reason))
-		tr.end(endErr)
-		out.fail(endErr)
+		out.fail(err)
 		return
 	}
-	s.checkThresholds(r.Context(), ttft, usage.CompletionTokens, lastTok.Sub(firstTok))
-	s.metrics.finished.WithLabelValues(finish).Inc()
-	info.add(slog.String("finish", finish))
-	root.SetAttributes(attribute.StringSlice("gen_ai.response.finish_reasons", []string{finish}))
-	tr.end(nil)
-	out.finish(finish, usage)
+	t := g.times
+	s.checkThresholds(r.Context(), t.FirstToken.Sub(t.Queued), u.CompletionTokens, t.Finished.Sub(t.FirstToken))
+	reason := g.finish.Reason() // OpenAI's finish_reason
+	s.metrics.finished.WithLabelValues(reason).Inc()
+	info.add(slog.String("finish", reason), slog.String("finish_detail", g.finish.String()))
+	root.SetAttributes(attribute.StringSlice("gen_ai.response.finish_reasons", []string{reason}))
+	out.finish(reason, u)
 }
 
-// reqTrace makes a request's queue, prefill and decode spans. Their
-// boundaries come from the event stream (the first token's TTFT) and the
-// step log, so the spans are created with explicit timestamps.
+// reqTrace makes a request's queue, prefill and decode spans from the
+// engine's timings: queue from Queued to Admitted, prefill to FirstToken,
+// decode to Finished, with one "step" event per batched step that gave
+// the request a token. The spans get explicit timestamps.
 type reqTrace struct {
 	s       *Server
 	ctx     context.Context
-	submit  time.Time
-	queue   trace.Span
 	decode  trace.Span
 	ntokens int
 }
 
-func (s *Server) startTrace(ctx context.Context, submit time.Time) *reqTrace {
+func (s *Server) newTrace(ctx context.Context) *reqTrace {
 	if !trace.SpanFromContext(ctx).IsRecording() {
 		return &reqTrace{}
 	}
-	_, q := s.tracer.Start(ctx, "queue", trace.WithTimestamp(submit))
-	return &reqTrace{s: s, ctx: ctx, submit: submit, queue: q}
+	return &reqTrace{s: s, ctx: ctx}
 }
 
-func (t *reqTrace) firstToken(at time.Time, promptTokens int) {
-	if t.queue == nil {
+// span records a span of the request from start to end.
+func (t *reqTrace) span(name string, start, end time.Time, attrs ...attribute.KeyValue) {
+	_, sp := t.s.tracer.Start(t.ctx, name, trace.WithTimestamp(start), trace.WithAttributes(attrs...))
+	sp.End(trace.WithTimestamp(end))
+}
+
+func (t *reqTrace) tokens(ev engine.Event, n int) {
+	if t.s == nil {
 		return
 	}
-	admitted := t.s.steps.firstStartAfter(t.submit)
-	if admitted.After(at) {
-		admitted = at
-	}
-	t.queue.End(trace.WithTimestamp(admitted))
-	t.queue = nil
-	_, pre := t.s.tracer.Start(t.ctx, "prefill", trace.WithTimestamp(admitted),
-		trace.WithAttributes(attribute.Int("bitnet.prompt_tokens", promptTokens)))
-	pre.End(trace.WithTimestamp(at))
-	_, t.decode = t.s.tracer.Start(t.ctx, "decode", trace.WithTimestamp(at))
-}
-
-func (t *reqTrace) tokens(n int) {
 	t.ntokens += n
 	if t.decode == nil {
-		return
+		tm := ev.Timings
+		t.span("queue", tm.Queued, tm.Admitted)
+		t.span("prefill", tm.Admitted, tm.FirstToken, attribute.Int("bitnet.prompt_tokens", ev.Usage.PromptTokens))
+		_, t.decode = t.s.tracer.Start(t.ctx, "decode", trace.WithTimestamp(tm.FirstToken))
 	}
-	// One event per batched step that produced this sequence's token.
-	if st, ok := t.s.steps.last(); ok {
-		t.decode.AddEvent("step", trace.WithTimestamp(st.end), trace.WithAttributes(
-			attribute.Int("bitnet.batch.rows", st.rows), attribute.Int("bitnet.batch.sequences", st.seqs),
-			attribute.Int64("bitnet.step.duration_us", st.end.Sub(st.start).Microseconds())))
-	}
+	st := ev.Step
+	t.decode.AddEvent("step", trace.WithTimestamp(st.End), trace.WithAttributes(
+		attribute.Int("bitnet.batch.rows", st.Rows), attribute.Int("bitnet.batch.sequences", st.Seqs),
+		attribute.Int64("bitnet.step.duration_us", st.End.Sub(st.Start).Microseconds())))
 }
 
-func (t *reqTrace) end(err error) {
+// end closes the request's last span at tm.Finished: decode, or, for a
+// request that never produced a token, its queue span.
+func (t *reqTrace) end(tm engine.Timings, err error) {
 	if t.s == nil {
 		return
 	}
 	sp := t.decode
 	if sp == nil {
-		sp = t.queue
-	}
-	if sp == nil {
-		return
-	}
-	if t.decode != nil {
-		t.decode.SetAttributes(attribute.Int("bitnet.completion_tokens", t.ntokens))
+		end := tm.Finished
+		if end.IsZero() {
+			end = time.Now()
+		}
+		start := tm.Queued
+		if start.IsZero() {
+			start = end
+		}
+		_, sp = t.s.tracer.Start(t.ctx, "queue", trace.WithTimestamp(start))
+		tm.Finished = end
+	} else {
+		sp.SetAttributes(attribute.Int("bitnet.completion_tokens", t.ntokens))
 	}
 	if err != nil {
 		sp.RecordError(err)
 		sp.SetStatus(codesError, err.Error())
 		trace.SpanFromContext(t.ctx).SetStatus(codesError, err.Error())
 	}
-	sp.End()
+	if tm.Finished.IsZero() {
+		tm.Finished = time.Now()
+	}
+	sp.End(trace.WithTimestamp(tm.Finished))
 }
 
 // output writes a generation's response.
 type output interface {
-	piece(text string, lps []engine.TokenLogprob) error
+	piece(text string, lps []decode.TokenLogprob) error
 	finish(reason string, u engine.Usage)
 	fail(err error)
 }
@@ -526,7 +539,7 @@ func bytesOf(b []byte) []int {
 	return out
 }
 
-func (b *respBase) chatLogprobs(lps []engine.TokenLogprob) []chatTokenLogprob {
+func (b *respBase) chatLogprobs(lps []decode.TokenLogprob) []chatTokenLogprob {
 	out := make([]chatTokenLogprob, 0, len(lps))
 	for _, lp := range lps {
 		p := b.s.tok.Piece(lp.Token)
@@ -540,7 +553,7 @@ func (b *respBase) chatLogprobs(lps []engine.TokenLogprob) []chatTokenLogprob {
 	return out
 }
 
-func (b *respBase) textLogprobs(lps []engine.TokenLogprob, into *textLogprobs) {
+func (b *respBase) textLogprobs(lps []decode.TokenLogprob, into *textLogprobs) {
 	for _, lp := range lps {
 		p := b.s.tok.Piece(lp.Token)
 		into.Tokens = append(into.Tokens, string(p))
@@ -565,7 +578,7 @@ type wholeOut struct {
 	tlp  textLogprobs
 }
 
-func (o *wholeOut) piece(text string, lps []engine.TokenLogprob) error {
+func (o *wholeOut) piece(text string, lps []decode.TokenLogprob) error {
 	o.text.WriteString(text)
 	if o.j.logprobs && len(lps) > 0 {
 		if o.j.kind == kindChat {
@@ -669,7 +682,7 @@ func (o *streamOut) textChunk(text string, lp *textLogprobs, finish *string) *te
 		SystemFingerprint: o.s.fingerprint(), Choices: []textChoice{{Text: text, Index: 0, Logprobs: lp, FinishReason: finish}}}
 }
 
-func (o *streamOut) piece(text string, lps []engine.TokenLogprob) error {
+func (o *streamOut) piece(text string, lps []decode.TokenLogprob) error {
 	if err := o.start(); err != nil {
 		return err
 	}

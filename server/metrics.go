@@ -9,6 +9,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/bitnet-go/bitnet/engine"
 )
 
 // metrics holds the Prometheus families of one Server, in a registry of
@@ -25,8 +27,6 @@ type metrics struct {
 	ttft         prometheus.Histogram
 	violations   *prometheus.CounterVec
 	itl          prometheus.Histogram
-	batch        prometheus.Histogram
-	stepDur      prometheus.Histogram
 }
 
 // latencyBuckets span 1 ms to ~16 s.
@@ -48,17 +48,13 @@ func newMetrics(s *Server) *metrics {
 	m.genTokens = prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: "generated_tokens_total",
 		Help: "Generated (completion) tokens."})
 	m.finished = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "generations_total",
-		Help: "Finished generation requests by finish reason (stop, length, cancelled, error)."}, []string{"reason"})
+		Help: "Finished generation requests by finish reason (stop, length, cancelled, timeout, stalled, error, rejected)."}, []string{"reason"})
 	m.violations = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "threshold_violations_total",
 		Help: "Requests that missed a configured performance threshold (min_gen_tok_s, max_ttft)."}, []string{"threshold"})
 	m.ttft = prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Name: "time_to_first_token_seconds",
 		Help: "Time from submission (queueing included) to the first generated token.", Buckets: latencyBuckets})
 	m.itl = prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Name: "inter_token_latency_seconds",
 		Help: "Time between consecutive generated tokens of one request.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 15)})
-	m.batch = prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Name: "batch_size",
-		Help: "Rows (tokens of all sequences) per batched forward step.", Buckets: prometheus.ExponentialBuckets(1, 2, 10)})
-	m.stepDur = prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Name: "step_duration_seconds",
-		Help: "Duration of one batched forward step.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 15)})
 
 	eng := s.eng
 	gauge := func(name, help string, f func() float64) prometheus.Collector {
@@ -74,7 +70,7 @@ func newMetrics(s *Server) *metrics {
 	loadTime.Set(s.cfg.ModelLoadTime.Seconds())
 
 	m.reg.MustRegister(m.requests, m.duration, m.inflight, m.promptTokens, m.cachedTokens, m.genTokens, m.finished,
-		m.ttft, m.violations, m.itl, m.batch, m.stepDur, buildInfo, loadTime,
+		m.ttft, m.violations, m.itl, buildInfo, loadTime, newStepCollector(eng),
 		gauge("queue_depth", "Requests waiting for admission.", func() float64 { return float64(eng.Stats().Queued) }),
 		gauge("active_sequences", "Sequences being prefilled or decoded.", func() float64 { return float64(eng.Stats().Active) }),
 		gauge("last_batch_size", "Rows in the latest forward step.", func() float64 { return float64(eng.Stats().LastBatch) }),
@@ -82,6 +78,19 @@ func newMetrics(s *Server) *metrics {
 		gauge("kv_blocks_free", "KV cache blocks neither used nor cached.", func() float64 { return float64(eng.Stats().KV.Free) }),
 		gauge("kv_blocks_cached", "Unreferenced KV blocks kept for prefix reuse (evictable).", func() float64 { return float64(eng.Stats().KV.Cached) }),
 		gauge("kv_blocks_total", "KV cache blocks in the pool.", func() float64 { return float64(eng.Stats().KV.Blocks) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: ns, Name: "stalled_sequences_total",
+			Help: "Sequences the engine cancelled because their reader left the event buffer full past the stall timeout."},
+			func() float64 { return float64(eng.Stats().Stalled) }),
+		// Inference-gateway / KEDA signals, read from the engine's state.
+		gauge("requests_waiting", "Requests queued in the engine, not yet admitted.", func() float64 { return float64(eng.Stats().Queued) }),
+		gauge("requests_running", "Sequences admitted by the engine (prefilling or decoding).", func() float64 { return float64(eng.Stats().Active) }),
+		gauge("kv_cache_usage_ratio", "KV cache blocks referenced by a sequence over all blocks (0-1).", func() float64 {
+			kv := eng.Stats().KV
+			if kv.Blocks == 0 {
+				return 0
+			}
+			return float64(kv.Used) / float64(kv.Blocks)
+		}),
 		gauge("ready", "1 while the server accepts requests, 0 while draining.", func() float64 {
 			if s.draining.Load() {
 				return 0
@@ -103,8 +112,35 @@ func (m *metrics) request(endpoint string, status int, dur time.Duration) {
 	m.duration.WithLabelValues(endpoint).Observe(dur.Seconds())
 }
 
-// step is called from the engine's loop after each forward step.
-func (m *metrics) step(rows int, dur time.Duration) {
-	m.batch.Observe(float64(rows))
-	m.stepDur.Observe(dur.Seconds())
+// stepCollector exports the engine's per-step histograms (Stats.StepRows,
+// Stats.StepSeconds) at scrape time: the engine counts, the server reads.
+type stepCollector struct {
+	eng        *engine.Engine
+	rows, secs *prometheus.Desc
+}
+
+func newStepCollector(eng *engine.Engine) *stepCollector {
+	return &stepCollector{eng: eng,
+		rows: prometheus.NewDesc("bitnet_batch_size", "Rows (tokens of all sequences) per batched forward step.", nil, nil),
+		secs: prometheus.NewDesc("bitnet_step_duration_seconds", "Duration of one batched forward step.", nil, nil)}
+}
+
+func (c *stepCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.rows; ch <- c.secs }
+
+func (c *stepCollector) Collect(ch chan<- prometheus.Metric) {
+	st := c.eng.Stats()
+	ch <- constHistogram(c.rows, st.StepRows)
+	ch <- constHistogram(c.secs, st.StepSeconds)
+}
+
+// constHistogram turns an engine histogram (counts per bucket) into
+// Prometheus's cumulative form.
+func constHistogram(d *prometheus.Desc, h engine.Histogram) prometheus.Metric {
+	buckets := make(map[float64]uint64, len(h.Bounds))
+	var cum uint64
+	for i, b := range h.Bounds {
+		cum += h.Counts[i]
+		buckets[b] = cum
+	}
+	return prometheus.MustNewConstHistogram(d, h.Count, h.Sum, buckets)
 }

@@ -3,6 +3,8 @@ package server
 import (
 	"bytes"
 	"context"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -38,7 +40,8 @@ func TestMetrics(t *testing.T) {
 		"bitnet_time_to_first_token_seconds", "bitnet_inter_token_latency_seconds",
 		"bitnet_queue_depth", "bitnet_active_sequences", "bitnet_batch_size", "bitnet_last_batch_size", "bitnet_step_duration_seconds",
 		"bitnet_kv_blocks_used", "bitnet_kv_blocks_free", "bitnet_kv_blocks_cached", "bitnet_kv_blocks_total",
-		"bitnet_model_load_seconds", "bitnet_build_info", "bitnet_ready",
+		"bitnet_model_load_seconds", "bitnet_build_info", "bitnet_ready", "bitnet_stalled_sequences_total",
+		"bitnet_requests_waiting", "bitnet_requests_running", "bitnet_kv_cache_usage_ratio",
 		"go_goroutines", "process_resident_memory_bytes",
 	} {
 		if fams[name] == nil {
@@ -84,6 +87,10 @@ func TestMetrics(t *testing.T) {
 		{"bitnet_build_info", map[string]string{"version": "test", "model": testModel}, 1},
 		{"bitnet_ready", nil, 1},
 		{"bitnet_kv_blocks_used", nil, 0},
+		{"bitnet_requests_waiting", nil, 0},
+		{"bitnet_requests_running", nil, 0},
+		{"bitnet_kv_cache_usage_ratio", nil, 0},
+		{"bitnet_stalled_sequences_total", nil, 0},
 	} {
 		if got := value(c.name, c.labels); got != c.want {
 			t.Errorf("%s%v = %v, want %v", c.name, c.labels, got, c.want)
@@ -180,4 +187,47 @@ func TestThresholds(t *testing.T) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
+}
+
+// TestGatewayGauges: while a long stream runs and a second request waits
+// (one sequence slot), /metrics reports one running, one waiting and a KV
+// usage ratio in (0, 1].
+func TestGatewayGauges(t *testing.T) {
+	h := newHarness(t, engine.Config{MaxSeqs: 1}, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	long := `{"prompt":"` + genesis + `","max_tokens":1900,"temperature":0,"stream":true}`
+	resp, _ := h.openStream(ctx, long)
+	defer resp.Body.Close()
+	queued := make(chan struct{})
+	go func() { // waits for the one sequence slot
+		defer close(queued)
+		req, _ := http.NewRequestWithContext(ctx, "POST", h.ts.URL+"/v1/completions", strings.NewReader(long))
+		if r, err := http.DefaultClient.Do(req); err == nil {
+			io.Copy(io.Discard, r.Body)
+			r.Body.Close()
+		}
+	}()
+	h.waitFor(func(st engine.Stats) bool { return st.Active == 1 && st.Queued == 1 })
+	_, text := h.get("/metrics")
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(bytes.NewReader(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gauge := func(name string) float64 {
+		f := fams[name]
+		if f == nil || len(f.Metric) != 1 || f.Metric[0].Gauge == nil {
+			t.Fatalf("gauge %s missing", name)
+		}
+		return f.Metric[0].Gauge.GetValue()
+	}
+	if w, r := gauge("bitnet_requests_waiting"), gauge("bitnet_requests_running"); w != 1 || r != 1 {
+		t.Errorf("waiting %v running %v, want 1 and 1", w, r)
+	}
+	if u := gauge("bitnet_kv_cache_usage_ratio"); u <= 0 || u > 1 {
+		t.Errorf("bitnet_kv_cache_usage_ratio = %v, want in (0, 1]", u)
+	}
+	cancel()
+	<-queued
 }

@@ -94,7 +94,6 @@ type Server struct {
 	tracer  trace.Tracer
 	prop    propagation.TextMapPropagator
 	metrics *metrics
-	steps   *stepLog
 	handler http.Handler
 	created int64
 
@@ -104,8 +103,8 @@ type Server struct {
 	closing  bool
 }
 
-// New makes a Server. It installs eng.OnStep (chaining any hook already
-// set), so it must run before the first Submit on eng.
+// New makes a Server on cfg.Engine. The server only calls the engine's
+// Submit, Stats, Config, Drain and Close; it changes nothing on it.
 func New(cfg Config) (*Server, error) {
 	if cfg.Engine == nil || cfg.Tokenizer == nil {
 		return nil, errors.New("server: Config.Engine and Config.Tokenizer are required")
@@ -143,7 +142,6 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, eng: cfg.Engine, tok: cfg.Tokenizer, tmpl: tmpl,
 		tracer:  cfg.TracerProvider.Tracer("github.com/bitnet-go/bitnet/server"),
 		prop:    propagation.TraceContext{},
-		steps:   newStepLog(4096),
 		created: time.Now().Unix(),
 	}
 	for _, k := range cfg.APIKeys {
@@ -153,14 +151,6 @@ func New(cfg Config) (*Server, error) {
 		s.keys = append(s.keys, sha256.Sum256([]byte(k)))
 	}
 	s.metrics = newMetrics(s)
-	prev := s.eng.OnStep
-	s.eng.OnStep = func(rows, seqs int, dur time.Duration) {
-		s.steps.add(rows, seqs, dur)
-		s.metrics.step(rows, dur)
-		if prev != nil {
-			prev(rows, seqs, dur)
-		}
-	}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/chat/completions", s.handleChat)

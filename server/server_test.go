@@ -16,6 +16,7 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/bitnet-go/bitnet/decode"
 	"github.com/bitnet-go/bitnet/engine"
 	"github.com/bitnet-go/bitnet/internal/testmodel"
 	"github.com/bitnet-go/bitnet/internal/testutil"
@@ -565,10 +566,20 @@ func TestDisconnectFreesBlocks(t *testing.T) {
 	if st := h.eng.KVPool().Stats(); st.Used != 0 || st.Free+st.Cached != free.Free+free.Cached {
 		t.Errorf("after disconnect: %+v, before %+v", st, free)
 	}
-	// The access log records 200 (headers were sent) and the metrics the cancellation.
-	_, m := h.get("/metrics")
-	if !strings.Contains(string(m), `bitnet_generations_total{reason="cancelled"} 1`) {
-		t.Errorf("cancellation not counted")
+	// The access log records 200 (headers were sent) and the metrics the
+	// cancellation, once the handler has seen the final event (the engine
+	// is idle before that).
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		_, m := h.get("/metrics")
+		if strings.Contains(string(m), `bitnet_generations_total{reason="cancelled"} 1`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("cancellation not counted")
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 
@@ -715,7 +726,8 @@ func TestErrorMapping(t *testing.T) {
 		{engine.ErrOverloaded, 429, true},
 		{engine.ErrDraining, 503, true},
 		{engine.ErrClosed, 503, true},
-		{&engine.ContextLengthError{Prompt: 10, MaxTokens: 5000, Context: 2048}, 400, false},
+		{&decode.ContextLengthError{Field: decode.FieldMaxTokens, Prompt: 10, MaxTokens: 5000, Context: 2048}, 400, false},
+		{engine.ErrStalled, 503, true},
 		{&engine.InvalidRequestError{Msg: "bad"}, 400, false},
 		{&http.MaxBytesError{Limit: 10}, 413, false},
 		{context.DeadlineExceeded, 503, true},

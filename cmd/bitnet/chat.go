@@ -15,6 +15,7 @@ import (
 
 	"github.com/bitnet-go/bitnet/chat"
 	"github.com/bitnet-go/bitnet/config"
+	"github.com/bitnet-go/bitnet/decode"
 	"github.com/bitnet-go/bitnet/generate"
 )
 
@@ -258,7 +259,7 @@ func (c *chatter) turn(user string, stream bool) error {
 		fmt.Fprintln(c.stderr, "[stopped]")
 		return nil
 	}
-	if errors.Is(err, generate.ErrContext) {
+	if cle := (*decode.ContextLengthError)(nil); errors.As(err, &cle) {
 		return fmt.Errorf("%w; /reset starts over", err)
 	}
 	return err

@@ -10,7 +10,6 @@ import (
 	"github.com/bitnet-go/bitnet/generate"
 	"github.com/bitnet-go/bitnet/gpu/cuda"
 	"github.com/bitnet-go/bitnet/kvcache"
-	"github.com/bitnet-go/bitnet/model"
 )
 
 // deviceUsage is the help text of --device.
@@ -87,24 +86,13 @@ func engineDevice(cfg *engine.Config, l *loaded, spec, head string, stderr io.Wr
 		if err != nil {
 			return nil, err
 		}
-		return cudaStepper{g, st}, nil
+		return engine.StepperOf(g, st, st.Close), nil
 	}
 	return name, func() { g.Close() }, nil
 }
 
 // errHeadQ8CPU is why --head q8 keeps a model on the CPU.
 var errHeadQ8CPU = errors.New("--head q8 is a CPU option (the GPU runs the stored head)")
-
-// cudaStepper runs the engine's steps on a GPU State bound to its pool.
-type cudaStepper struct {
-	g  *cuda.Model
-	st *cuda.State
-}
-
-func (c cudaStepper) ForwardBatch(b *model.Batch) ([]float32, error) {
-	return c.g.ForwardBatch(c.st, b)
-}
-func (c cudaStepper) Close() error { return c.st.Close() }
 
 // sequenceDevice returns the generate.Forwarder of one sequence of up to
 // seqLen positions (0: the training context) on the device spec names
@@ -121,7 +109,7 @@ func sequenceDevice(l *loaded, spec, head string, seqLen int, stderr io.Writer) 
 	if g != nil {
 		st, serr := g.NewState(cuda.StateOptions{SeqLen: seqLen, MaxBatch: 64})
 		if serr == nil {
-			return cudaForwarder{g, st}, name, func() { st.Close(); g.Close() }, nil
+			return generate.ForwarderOf(g, st, func() int { return st.Pos }, st.SeqLen), name, func() { st.Close(); g.Close() }, nil
 		}
 		g.Close()
 		if name, err = deviceFallback(spec, serr, stderr); err != nil {
@@ -134,13 +122,3 @@ func sequenceDevice(l *loaded, spec, head string, seqLen int, stderr io.Writer) 
 	}
 	return generate.CPU(l.model, st), name, func() {}, nil
 }
-
-// cudaForwarder is a generate.Forwarder on a GPU State's own sequence.
-type cudaForwarder struct {
-	g  *cuda.Model
-	st *cuda.State
-}
-
-func (c cudaForwarder) Forward(t []int32) ([]float32, error) { return c.g.Forward(c.st, t, false) }
-func (c cudaForwarder) Pos() int                             { return c.st.Pos }
-func (c cudaForwarder) SeqLen() int                          { return c.st.SeqLen }

@@ -11,6 +11,7 @@ import (
 	"os/signal"
 
 	"github.com/bitnet-go/bitnet/config"
+	"github.com/bitnet-go/bitnet/decode"
 	"github.com/bitnet-go/bitnet/generate"
 	"github.com/bitnet-go/bitnet/kernels"
 )
@@ -130,5 +131,18 @@ func runPrompt(l *loaded, s runSetup, f *runFlags, prompt string, stdout, stderr
 	if errors.Is(err, context.Canceled) {
 		return nil // Ctrl-C: stop quietly after printing what we have
 	}
-	return err
+	return contextHint(err, cfg.SeqLen)
+}
+
+// contextHint adds to a context-length error the flags that fix it.
+func contextHint(err error, trained int) error {
+	var cle *decode.ContextLengthError
+	if !errors.As(err, &cle) {
+		return err
+	}
+	fix := "shorten the prompt or raise --ctx"
+	if cle.Field == decode.FieldMaxTokens {
+		fix = "lower -n, shorten the prompt or raise --ctx"
+	}
+	return fmt.Errorf("%w; %s (the model was trained with %d)", err, fix, trained)
 }

@@ -41,6 +41,7 @@ var layer = map[string]int{
 	"kvcache":               3,
 	"internal/synth":        3,
 	"model":                 4,
+	"decode":                4,
 	"convert":               5,
 	"crossval":              5,
 	"internal/testmodel":    5,
