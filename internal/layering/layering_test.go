@@ -52,6 +52,9 @@ var layer = map[string]int{
 	"server":                7,
 	"cmd/bitnet":            9,
 	"tools/benchplot":       9,
+	// deploy/ is a module of its own (deploy/go.mod); the walk still sees it.
+	"deploy/cmd/bitnet-probe": 9,
+	"deploy/ociimage":         9,
 }
 
 // walkGoFiles calls fn for every .go file of the module under root,
