@@ -52,14 +52,12 @@ var layer = map[string]int{
 	"server":                7,
 	"cmd/bitnet":            9,
 	"tools/benchplot":       9,
-	// deploy/ is a module of its own (deploy/go.mod); the walk still sees it.
-	"deploy/cmd/bitnet-probe": 9,
-	"deploy/ociimage":         9,
 }
 
 // walkGoFiles calls fn for every .go file of the module under root,
-// skipping folders whose names start with "." or "_" (generators with their
-// own modules) and testdata folders.
+// skipping folders whose names start with "." or "_", testdata folders and
+// folders that are modules of their own (a go.mod of their own: deploy/,
+// tools/), whose packages the main module never imports.
 func walkGoFiles(root string, fn func(path string) error) error {
 	return filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -69,6 +67,11 @@ func walkGoFiles(root string, fn func(path string) error) error {
 			name := d.Name()
 			if path != root && (strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || name == "testdata") {
 				return filepath.SkipDir
+			}
+			if path != root {
+				if _, err := os.Stat(filepath.Join(path, "go.mod")); err == nil {
+					return filepath.SkipDir
+				}
 			}
 			return nil
 		}
