@@ -32,6 +32,7 @@ type hfConfig struct {
 	HiddenAct          string          `json:"hidden_act"`
 	HiddenActivation   string          `json:"hidden_activation"`      // Gemma
 	QueryPreAttnScalar *float64        `json:"query_pre_attn_scalar"`  // Gemma
+	SlidingWindow      *int            `json:"sliding_window"`         // Gemma, Qwen
 	AttnSoftcap        *float64        `json:"attn_logit_softcapping"` // Gemma
 	TieWordEmbeddings  *bool           `json:"tie_word_embeddings"`
 	BOSTokenID         json.RawMessage `json:"bos_token_id"`

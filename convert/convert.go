@@ -55,6 +55,9 @@ func Convert(ctx context.Context, dir, out string, opt Options) (*Result, error)
 	if err != nil {
 		return nil, err
 	}
+	if spec.gemma && cfg.SlidingWindow != nil && *cfg.SlidingWindow > 0 {
+		logf("config.json sliding_window %d is not written, as in BitNet's converter and the published 270M file: every layer attends globally (spec §10.6)", *cfg.SlidingWindow)
+	}
 	ck, err := safetensors.OpenDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("convert: %w", err)
