@@ -54,6 +54,33 @@ func checkpointFromGGUF(t *testing.T, ref, dir, tokDir string) {
 		t.Fatal(err)
 	}
 	defer f.Close()
+	spec := writeConfigFromGGUF(t, f, dir)
+	var tensors []safetensors.NewTensor
+	for i := range f.Tensors {
+		tensors = append(tensors, hfTensorFromGGUF(t, f, spec, &f.Tensors[i]))
+	}
+	if err := safetensors.WriteFile(filepath.Join(dir, "model.safetensors"), tensors, map[string]string{"format": "pt"}); err != nil {
+		t.Fatal(err)
+	}
+	if model, _ := f.String("tokenizer.ggml.model"); model == "llama" {
+		writeSPMFromGGUF(t, f, dir)
+		return
+	}
+	for _, name := range []string{"tokenizer.json", "tokenizer_config.json"} {
+		b, err := os.ReadFile(filepath.Join(tokDir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// writeConfigFromGGUF writes dir/config.json from f's keys and returns the
+// architecture.
+func writeConfigFromGGUF(t *testing.T, f *gguf.File, dir string) *archSpec {
+	t.Helper()
 	arch, _ := f.String("general.architecture")
 	spec := &embedArchs[0]
 	if arch == "gemma3" {
@@ -84,74 +111,59 @@ func checkpointFromGGUF(t *testing.T, ref, dir, tokDir string) {
 		cfg["hidden_act"] = "silu"
 	}
 	writeJSON(t, filepath.Join(dir, "config.json"), cfg)
+	return spec
+}
 
-	var tensors []safetensors.NewTensor
-	for i := range f.Tensors {
-		ti := &f.Tensors[i]
-		data, err := f.TensorData(ti)
-		if err != nil {
-			t.Fatal(err)
-		}
-		n := 1
-		shape := make([]int64, len(ti.Dims))
-		for k, d := range ti.Dims {
-			n *= int(d)
-			shape[len(shape)-1-k] = int64(d)
-		}
-		vals := make([]float32, n)
-		hf := hfNameOf(t, spec, ti.Name)
-		switch ti.Type {
-		case gguf.TypeI2_S:
-			codes := make([]int8, n)
-			if _, err := quant.UnpackI2S(data, n, codes); err != nil {
-				t.Fatal(err)
-			}
-			nz := 0
-			for _, c := range codes {
-				if c != 0 {
-					nz++
-				}
-			}
-			// mean|t·c| = c·nz/n = β, so W/β = t·n/nz rounds and clamps to t.
-			c := float32(float64(quant.I2SScale(data, n)) * float64(n) / float64(nz))
-			for k, v := range codes {
-				vals[k] = float32(v) * c
-			}
-		default:
-			if err := quant.Dequantize(ti.Type, data, vals); err != nil {
-				t.Fatal(err)
-			}
-			e, _, _ := embedName(spec, hf)
-			if spec.gemma && e.role == roleNorm {
-				for k, v := range vals {
-					if vals[k] = v - 1; vals[k]+1 != v {
-						t.Fatalf("%s[%d] = %v: w-1 does not round-trip in f32", ti.Name, k, v)
-					}
-				}
-			}
-		}
-		b := make([]byte, 4*n)
-		for k, v := range vals {
-			binary.LittleEndian.PutUint32(b[4*k:], math.Float32bits(v))
-		}
-		tensors = append(tensors, safetensors.NewTensor{Name: hf, DType: safetensors.F32, Shape: shape, Data: safetensors.Bytes(b)})
-	}
-	if err := safetensors.WriteFile(filepath.Join(dir, "model.safetensors"), tensors, map[string]string{"format": "pt"}); err != nil {
+// hfTensorFromGGUF returns the F32 HF tensor that converts back to ti.
+func hfTensorFromGGUF(t *testing.T, f *gguf.File, spec *archSpec, ti *gguf.TensorInfo) safetensors.NewTensor {
+	t.Helper()
+	data, err := f.TensorData(ti)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if model, _ := f.String("tokenizer.ggml.model"); model == "llama" {
-		writeSPMFromGGUF(t, f, dir)
-		return
+	n := 1
+	shape := make([]int64, len(ti.Dims))
+	for k, d := range ti.Dims {
+		n *= int(d)
+		shape[len(shape)-1-k] = int64(d)
 	}
-	for _, name := range []string{"tokenizer.json", "tokenizer_config.json"} {
-		b, err := os.ReadFile(filepath.Join(tokDir, name))
-		if err != nil {
+	vals := make([]float32, n)
+	hf := hfNameOf(t, spec, ti.Name)
+	switch ti.Type {
+	case gguf.TypeI2_S:
+		codes := make([]int8, n)
+		if _, err := quant.UnpackI2S(data, n, codes); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+		nz := 0
+		for _, c := range codes {
+			if c != 0 {
+				nz++
+			}
+		}
+		// mean|t·c| = c·nz/n = β, so W/β = t·n/nz rounds and clamps to t.
+		c := float32(float64(quant.I2SScale(data, n)) * float64(n) / float64(nz))
+		for k, v := range codes {
+			vals[k] = float32(v) * c
+		}
+	default:
+		if err := quant.Dequantize(ti.Type, data, vals); err != nil {
 			t.Fatal(err)
 		}
+		e, _, _ := embedName(spec, hf)
+		if spec.gemma && e.role == roleNorm {
+			for k, v := range vals {
+				if vals[k] = v - 1; vals[k]+1 != v {
+					t.Fatalf("%s[%d] = %v: w-1 does not round-trip in f32", ti.Name, k, v)
+				}
+			}
+		}
 	}
+	b := make([]byte, 4*n)
+	for k, v := range vals {
+		binary.LittleEndian.PutUint32(b[4*k:], math.Float32bits(v))
+	}
+	return safetensors.NewTensor{Name: hf, DType: safetensors.F32, Shape: shape, Data: safetensors.Bytes(b)}
 }
 
 // writeSPMFromGGUF writes dir/tokenizer.model (pieces, scores and types of
