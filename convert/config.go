@@ -16,24 +16,29 @@ const maxJSONSize = 256 << 20
 
 // hfConfig is the part of a Hugging Face config.json the converter reads.
 type hfConfig struct {
-	Architectures     []string        `json:"architectures"`
-	HiddenSize        int             `json:"hidden_size"`
-	IntermediateSize  int             `json:"intermediate_size"`
-	NumLayers         int             `json:"num_hidden_layers"`
-	NumHeads          int             `json:"num_attention_heads"`
-	NumKVHeads        int             `json:"num_key_value_heads"`
-	HeadDim           int             `json:"head_dim"`
-	VocabSize         int             `json:"vocab_size"`
-	MaxPositions      int             `json:"max_position_embeddings"`
-	RMSNormEps        *float64        `json:"rms_norm_eps"`
-	RopeTheta         *float64        `json:"rope_theta"`
-	RopeScaling       *ropeScaling    `json:"rope_scaling"`
-	HiddenAct         string          `json:"hidden_act"`
-	TieWordEmbeddings *bool           `json:"tie_word_embeddings"`
-	BOSTokenID        json.RawMessage `json:"bos_token_id"`
-	EOSTokenID        json.RawMessage `json:"eos_token_id"`
-	PadTokenID        json.RawMessage `json:"pad_token_id"`
-	Quantization      *struct {
+	Architectures      []string        `json:"architectures"`
+	ModelType          string          `json:"model_type"`
+	HiddenSize         int             `json:"hidden_size"`
+	IntermediateSize   int             `json:"intermediate_size"`
+	NumLayers          int             `json:"num_hidden_layers"`
+	NumHeads           int             `json:"num_attention_heads"`
+	NumKVHeads         int             `json:"num_key_value_heads"`
+	HeadDim            int             `json:"head_dim"`
+	VocabSize          int             `json:"vocab_size"`
+	MaxPositions       int             `json:"max_position_embeddings"`
+	RMSNormEps         *float64        `json:"rms_norm_eps"`
+	RopeTheta          *float64        `json:"rope_theta"`
+	RopeScaling        *ropeScaling    `json:"rope_scaling"`
+	HiddenAct          string          `json:"hidden_act"`
+	HiddenActivation   string          `json:"hidden_activation"`      // Gemma
+	QueryPreAttnScalar *float64        `json:"query_pre_attn_scalar"`  // Gemma
+	SlidingWindow      *int            `json:"sliding_window"`         // Gemma, Qwen
+	AttnSoftcap        *float64        `json:"attn_logit_softcapping"` // Gemma
+	TieWordEmbeddings  *bool           `json:"tie_word_embeddings"`
+	BOSTokenID         json.RawMessage `json:"bos_token_id"`
+	EOSTokenID         json.RawMessage `json:"eos_token_id"`
+	PadTokenID         json.RawMessage `json:"pad_token_id"`
+	Quantization       *struct {
 		QuantMethod      string `json:"quant_method"`
 		LinearClass      string `json:"linear_class"`
 		QuantizationMode string `json:"quantization_mode"`
@@ -94,6 +99,10 @@ type archSpec struct {
 	subNorms [2]string // HF names of the attention and FFN sub-norms, under layers.N.; empty when none
 	permute  bool      // permute q and k rows for NORM RoPE (spec §3.3)
 	act      string    // the activation the GGUF graph uses by default
+
+	embedding bool // a BitNet-embedding architecture (spec §10), matched by config.json model_type
+	gemma     bool // Gemma3 tensor names and +1 norms
+	preferSPM bool // read tokenizer.model even when tokenizer.json is BPE
 }
 
 var archs = []archSpec{
@@ -112,14 +121,14 @@ func loadConfig(dir string) (*hfConfig, *archSpec, error) {
 	if len(c.Architectures) == 0 {
 		return nil, nil, fmt.Errorf("convert: %s: no \"architectures\" entry", path)
 	}
-	var spec *archSpec
+	spec := embedSpec(c.ModelType)
 	for i := range archs {
-		if archs[i].hf == c.Architectures[0] {
+		if spec == nil && archs[i].hf == c.Architectures[0] {
 			spec = &archs[i]
 		}
 	}
 	if spec == nil {
-		return nil, nil, fmt.Errorf("convert: %s: unknown architecture %q (supported: BitNetForCausalLM, BitnetForCausalLM, LlamaForCausalLM)", path, c.Architectures[0])
+		return nil, nil, fmt.Errorf("convert: %s: unknown architecture %q, model_type %q (supported: BitNetForCausalLM, BitnetForCausalLM, LlamaForCausalLM, model_type qwen3 or gemma3_text)", path, c.Architectures[0], c.ModelType)
 	}
 	if c.NumKVHeads == 0 {
 		c.NumKVHeads = c.NumHeads
@@ -151,6 +160,9 @@ func loadConfig(dir string) (*hfConfig, *archSpec, error) {
 	}
 	if c.RMSNormEps == nil {
 		return nil, nil, fmt.Errorf("convert: %s: missing rms_norm_eps", path)
+	}
+	if spec.embedding {
+		return &c, spec, checkEmbedConfig(path, &c, spec)
 	}
 	if c.TieWordEmbeddings == nil {
 		// transformers' PretrainedConfig default.

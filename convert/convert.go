@@ -55,6 +55,9 @@ func Convert(ctx context.Context, dir, out string, opt Options) (*Result, error)
 	if err != nil {
 		return nil, err
 	}
+	if spec.gemma && cfg.SlidingWindow != nil && *cfg.SlidingWindow > 0 {
+		logf("config.json sliding_window %d is not written, as in BitNet's converter and the published 270M file: every layer attends globally (spec §10.6)", *cfg.SlidingWindow)
+	}
 	ck, err := safetensors.OpenDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("convert: %w", err)
@@ -72,7 +75,16 @@ func Convert(ctx context.Context, dir, out string, opt Options) (*Result, error)
 	for i, t := range ck.Tensors {
 		names[i] = t.Name
 	}
-	p, err := makePlan(cfg, spec, ck, names, v, opt.Type, name)
+	var p *plan
+	if spec.embedding {
+		var pooling uint32
+		if pooling, err = poolingType(dir); err != nil {
+			return nil, err
+		}
+		p, err = makeEmbeddingPlan(cfg, spec, ck, names, v, opt.Type, name, pooling)
+	} else {
+		p, err = makePlan(cfg, spec, ck, names, v, opt.Type, name)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +107,10 @@ func Convert(ctx context.Context, dir, out string, opt Options) (*Result, error)
 		w.Add(kv.Key, kv.Value)
 	}
 	p.vocab.add(w)
-	w.AddUint32("general.quantization_version", 2)
+	if !spec.embedding {
+		// BitNet's embedding converter writes no quantization version.
+		w.AddUint32("general.quantization_version", 2)
+	}
 	for _, o := range p.tensors {
 		if err := w.AddTensorFunc(o.name, o.typ, o.dims, func(wr io.Writer) error { return prod.write(o, wr) }); err != nil {
 			return nil, fmt.Errorf("convert: %w", err)

@@ -42,6 +42,9 @@ type outTensor struct {
 
 	permHeads int // > 0: permute rows for NORM RoPE with this many heads (spec §3.3)
 
+	addOne    bool // kindFloat: write w+1 (Gemma-native norms, spec §10.3)
+	exactBeta bool // kindTernary: the I2_S scale is β itself, not float32(1/(1/β)) (spec §10.3)
+
 	values []float32 // kindGenerated
 }
 

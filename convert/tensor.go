@@ -75,6 +75,21 @@ func (p *producer) readFloats(t *safetensors.TensorInfo, off int64, dst []float3
 	return nil
 }
 
+// readFloatTensor reads elements [off, off+len(dst)) of the kindFloat
+// tensor o's source, adding 1 where o.addOne says so (in f32, after
+// widening, as gguf-py's converters do for Gemma norms).
+func (p *producer) readFloatTensor(o *outTensor, off int64, dst []float32) error {
+	if err := p.readFloats(o.src, off, dst); err != nil {
+		return err
+	}
+	if o.addOne {
+		for i := range dst {
+			dst[i]++
+		}
+	}
+	return nil
+}
+
 // ternary is a projection's ternary values, produced row by row.
 type ternary struct {
 	scale float32 // the value of +1: the I2_S scale
@@ -87,13 +102,18 @@ type ternary struct {
 // s = 1/β; the scale is float32(1/s), the magnitude of the converters' W̃ =
 // t/s that quantize_i2_s records. A packed source is unpacked (spec §2.8);
 // its scale is weight_scale, or 1/weight_scale for BitLinear checkpoints.
+//
+// For a BitNet-embedding student (o.exactBeta) β is float32 NumPy's
+// np.mean(np.abs(W)) (see absmeanBlock) and is itself the I2_S scale, as
+// the embedding packer writes it (spec §10.3).
 func (p *producer) ternarize(o *outTensor) (*ternary, error) {
 	if o.packed {
 		return p.unpack(o)
 	}
 	n := o.src.NumElements()
-	w := make([]float32, min(n, chunkElems))
+	w := make([]float32, min(n, chunkElems)) // chunkElems is a multiple of npBlock
 	var sum float64
+	var sum32 float32
 	for off := int64(0); off < n; off += int64(len(w)) {
 		if err := p.ctx.Err(); err != nil {
 			return nil, err
@@ -102,14 +122,27 @@ func (p *producer) ternarize(o *outTensor) (*ternary, error) {
 		if err := p.readFloats(o.src, off, c); err != nil {
 			return nil, err
 		}
+		if o.exactBeta {
+			for b := 0; b < len(c); b += npBlock {
+				sum32 = absmeanBlock(sum32, c[b:min(b+npBlock, len(c))])
+			}
+			continue
+		}
 		for _, v := range c {
 			sum += math.Abs(float64(v))
 		}
 	}
 	beta := max(float32(sum/float64(n)), float32(1e-5))
+	if o.exactBeta {
+		beta = max(sum32/float32(n), float32(1e-5))
+	}
 	s := 1 / beta
+	scale := 1 / s
+	if o.exactBeta {
+		scale = beta
+	}
 	rowBuf := make([]float32, 0, chunkElems)
-	return &ternary{scale: 1 / s, rows: func(r0 int, t []int8) error {
+	return &ternary{scale: scale, rows: func(r0 int, t []int8) error {
 		nr := len(t) / o.cols
 		if cap(rowBuf) < len(t) {
 			rowBuf = make([]float32, len(t))
@@ -219,7 +252,7 @@ func (p *producer) write(o *outTensor, w io.Writer) error {
 				return err
 			}
 			c := x[:min(int64(len(x)), n-off)]
-			if err := p.readFloats(o.src, off, c); err != nil {
+			if err := p.readFloatTensor(o, off, c); err != nil {
 				return err
 			}
 			if err := writeFloats(w, o.typ, c, &out); err != nil {

@@ -96,7 +96,7 @@ func (p *producer) verifyTensor(o *outTensor, td *tensorData) error {
 				return err
 			}
 			c := int(min(int64(len(want)), n-off))
-			if err := p.readFloats(o.src, off, want[:c]); err != nil {
+			if err := p.readFloatTensor(o, off, want[:c]); err != nil {
 				return err
 			}
 			if o.typ == gguf.TypeF16 {

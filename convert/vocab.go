@@ -27,6 +27,16 @@ const (
 // "llama-bpe", as llama.cpp's converter detects it (spec §5.2, §5.5).
 const llama3Regex = `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`
 
+// qwen2Regex is the split pattern of Qwen2's and Qwen3's tokenizer.json:
+// Llama 3's with one digit per piece (\p{N} for \p{N}{1,3}); it gets
+// tokenizer.ggml.pre = "qwen2" (spec §10.8). qwen2RegexLlamaCpp is the same
+// pattern as llama.cpp spells it, with ASCII case classes for the
+// contractions; both are recognised.
+const (
+	qwen2Regex         = `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`
+	qwen2RegexLlamaCpp = `(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`
+)
+
 // vocab is the tokenizer metadata of the output, in the key order of the
 // reference files (gguf-py's SpecialVocab.add_to_gguf).
 type vocab struct {
@@ -40,6 +50,10 @@ type vocab struct {
 	addBOS, addEOS *bool
 	addSpacePrefix *bool // llama only
 	chatTemplate   string
+
+	// spaceFirst writes add_space_prefix right after the token types, as
+	// BitNet's embedding converter does, instead of after the special ids.
+	spaceFirst bool
 }
 
 // specialID is one tokenizer.ggml.<kind>_token_id.
@@ -51,6 +65,12 @@ type specialID struct {
 // specialKinds is gguf-py's SpecialVocab.special_token_types order.
 var specialKinds = []string{"bos", "eos", "unk", "sep", "pad", "cls", "mask"}
 
+// specialKeys names each kind's GGUF key, tokenizer.ggml.<name>_token_id
+// (gguf-py's Keys.Tokenizer, "seperator" as spelled there).
+var specialKeys = map[string]string{
+	"bos": "bos", "eos": "eos", "unk": "unknown", "sep": "seperator", "pad": "padding", "cls": "cls", "mask": "mask",
+}
+
 // add writes the tokenizer keys to w.
 func (v *vocab) add(w *gguf.Writer) {
 	w.AddString("tokenizer.ggml.model", v.model)
@@ -60,11 +80,14 @@ func (v *vocab) add(w *gguf.Writer) {
 		w.AddFloat32s("tokenizer.ggml.scores", v.scores)
 	}
 	w.AddInt32s("tokenizer.ggml.token_type", v.types)
+	if v.addSpacePrefix != nil && v.spaceFirst {
+		w.AddBool("tokenizer.ggml.add_space_prefix", *v.addSpacePrefix)
+	}
 	if v.merges != nil {
 		w.AddStrings("tokenizer.ggml.merges", v.merges)
 	}
 	for _, s := range v.special {
-		w.AddUint32("tokenizer.ggml."+s.kind+"_token_id", s.id)
+		w.AddUint32("tokenizer.ggml."+specialKeys[s.kind]+"_token_id", s.id)
 	}
 	if v.addBOS != nil {
 		w.AddBool("tokenizer.ggml.add_bos_token", *v.addBOS)
@@ -72,7 +95,7 @@ func (v *vocab) add(w *gguf.Writer) {
 	if v.addEOS != nil {
 		w.AddBool("tokenizer.ggml.add_eos_token", *v.addEOS)
 	}
-	if v.addSpacePrefix != nil {
+	if v.addSpacePrefix != nil && !v.spaceFirst {
 		w.AddBool("tokenizer.ggml.add_space_prefix", *v.addSpacePrefix)
 	}
 	if v.chatTemplate != "" {
@@ -125,7 +148,7 @@ func loadVocab(dir string, spec *archSpec, cfg *hfConfig, pre string, logf func(
 	var v *vocab
 	var err error
 	switch {
-	case hasSPM && (spec.gguf == "bitnet" || !hasJSON || tj.Model.Type != "BPE"):
+	case hasSPM && (spec.gguf == "bitnet" || spec.preferSPM || !hasJSON || tj.Model.Type != "BPE"):
 		v, err = spmVocab(spmPath, dir, cfg.VocabSize, logf)
 	case hasJSON:
 		v, err = bpeVocab(jsonPath, tj, cfg.VocabSize, logf)
@@ -138,6 +161,7 @@ func loadVocab(dir string, spec *archSpec, cfg *hfConfig, pre string, logf func(
 	if pre != "" {
 		v.pre = pre
 	}
+	v.spaceFirst = spec.embedding
 	if err := v.addSpecials(dir, tj, cfg, logf); err != nil {
 		return nil, err
 	}
@@ -207,10 +231,11 @@ func bpeVocab(path string, tj *hfTokenizer, vocabSize int, logf func(string, ...
 	return &vocab{model: "gpt2", pre: detectPre(tj.PreTokenizer, logf), tokens: tokens, types: types, merges: merges}, nil
 }
 
-// detectPre names the pre-tokenizer of a tokenizer.json (spec §5.2, §5.5).
-// Only the Llama-3 split pattern and plain GPT-2 byte-level splitting are
-// recognised; anything else gets "default" with a warning (override with
-// Options.Pre).
+// detectPre names the pre-tokenizer of a tokenizer.json (spec §5.2, §5.5,
+// §10.8) from its split pattern, never from the vocabulary, so that new and
+// truncated vocabularies convert: the Llama-3 pattern, the Qwen2 pattern
+// and plain GPT-2 byte-level splitting are recognised; anything else gets
+// "default" with a warning (override with Options.Pre).
 func detectPre(raw json.RawMessage, logf func(string, ...any)) string {
 	var p struct {
 		Type          string `json:"type"`
@@ -225,8 +250,14 @@ func detectPre(raw json.RawMessage, logf func(string, ...any)) string {
 	}
 	_ = json.Unmarshal(raw, &p)
 	for _, s := range p.Pretokenizers {
-		if s.Type == "Split" && s.Pattern.Regex == llama3Regex {
+		if s.Type != "Split" {
+			continue
+		}
+		switch s.Pattern.Regex {
+		case llama3Regex:
 			return "llama-bpe"
+		case qwen2Regex, qwen2RegexLlamaCpp:
+			return "qwen2"
 		}
 	}
 	if p.Type == "ByteLevel" && (p.UseRegex == nil || *p.UseRegex) {
@@ -327,7 +358,13 @@ func (v *vocab) addSpecials(dir string, tj *hfTokenizer, cfg *hfConfig, logf fun
 		return err
 	}
 	ids := map[string]int{}
+	// A <kind>_token that tokenizer_config.json sets to null says the model
+	// has no such token (Qwen's bos_token): config.json's id is not used.
+	none := map[string]bool{}
 	for _, kind := range specialKinds {
+		if r, ok := raw[kind+"_token"]; ok && string(r) == "null" {
+			none[kind] = true
+		}
 		text, ok := tokenText(raw[kind+"_token"])
 		if !ok {
 			continue
@@ -354,14 +391,14 @@ func (v *vocab) addSpecials(dir string, tj *hfTokenizer, cfg *hfConfig, logf fun
 	}
 	fromConfig := map[string]json.RawMessage{"bos": cfg.BOSTokenID, "eos": cfg.EOSTokenID, "pad": cfg.PadTokenID}
 	for _, kind := range []string{"bos", "eos", "pad"} {
-		if _, ok := ids[kind]; ok {
+		if _, ok := ids[kind]; ok || none[kind] {
 			continue
 		}
 		if id, ok := firstID(fromConfig[kind]); ok {
 			ids[kind] = id
 		}
 	}
-	if _, ok := ids["eos"]; !ok {
+	if _, ok := ids["eos"]; !ok && !none["eos"] {
 		var gen struct {
 			EOS json.RawMessage `json:"eos_token_id"`
 		}

@@ -2,6 +2,7 @@ package embed
 
 import (
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -183,4 +184,25 @@ func FuzzNormalize(f *testing.F) {
 			t.Fatalf("L2 norm %v, want 1", n)
 		}
 	})
+}
+
+func TestParsePooling(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want Pooling
+	}{{"none", PoolingNone}, {"MEAN", PoolingMean}, {"cls", PoolingCLS}, {"Last", PoolingLast}, {"rank", PoolingRank}} {
+		got, err := ParsePooling(tt.in)
+		if err != nil || got != tt.want {
+			t.Errorf("ParsePooling(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+		}
+		if s := tt.want.String(); !strings.EqualFold(s, tt.in) {
+			t.Errorf("%d.String() = %q, want %q", tt.want, s, strings.ToLower(tt.in))
+		}
+	}
+	if _, err := ParsePooling("max"); err == nil || !strings.Contains(err.Error(), `"max"`) {
+		t.Errorf("ParsePooling(\"max\"): error %v, want one naming \"max\"", err)
+	}
+	if s := PoolingUnspecified.String(); s != "unspecified" {
+		t.Errorf("PoolingUnspecified.String() = %q", s)
+	}
 }

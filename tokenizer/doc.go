@@ -10,8 +10,9 @@
 //  2. Each remaining fragment is split into words by the pre-tokenizer named
 //     by tokenizer.ggml.pre: the Llama-3 regex (llama-bpe, llama3, llama-v3,
 //     and a missing key), llama.cpp's four-regex "default" cascade, the
-//     GPT-2 regex (gpt-2), or the Falcon cascades (falcon; falcon3 and
-//     falcon_e). The regexes use lookahead, which Go's regexp lacks, so each
+//     GPT-2 regex (gpt-2), the Falcon cascades (falcon; falcon3 and
+//     falcon_e), or Qwen2's regex (qwen2: Llama 3's with one digit per
+//     piece). The regexes use lookahead, which Go's regexp lacks, so each
 //     is a hand-written scanner over runes.
 //  3. Each word's bytes are mapped through GPT-2's bytes_to_unicode table.
 //     With ignore_merges (the Llama-3 family) a word that is itself a

@@ -43,6 +43,20 @@ func (t *Tokenizer) Encode(text string, addBOS, parseSpecial bool) []int32 {
 	return t.AppendEncode(nil, text, addBOS, parseSpecial)
 }
 
+// EncodeInput returns the token ids of one text input to an embedding
+// model, built as llama-embedding and llama-server build them (spec
+// §10.8): BOS when AddBOS, the text encoded with parseSpecial (a literal
+// "<|endoftext|>" becomes that control token), then EOS when AddEOS, so
+// that last-token pooling reads the EOS row. An absent BOS or EOS id (−1)
+// is not added.
+func (t *Tokenizer) EncodeInput(text string) []int32 {
+	ids := t.AppendEncode(nil, text, t.addBOS, true)
+	if t.addEOS && t.eos >= 0 {
+		ids = append(ids, t.eos)
+	}
+	return ids
+}
+
 // AppendEncode appends the token ids of text to dst, as Encode, and returns
 // the extended slice.
 func (t *Tokenizer) AppendEncode(dst []int32, text string, addBOS, parseSpecial bool) []int32 {

@@ -118,7 +118,7 @@ func TestFromGGUFKeys(t *testing.T) {
 	tok, err = FromGGUF(writeGGUF(t, func(w *gguf.Writer) {
 		w.AddString(keyModel, "llama")
 		w.AddStrings(keyTokens, []string{"<unk>", "<s>", "</s>", "▁a"})
-		w.AddString(keyPre, "qwen2")
+		w.AddString(keyPre, "deepseek-llm")
 	}), Options{Pre: "bogus"})
 	if err != nil {
 		t.Fatal(err)
@@ -159,7 +159,7 @@ func TestFromGGUFKeys(t *testing.T) {
 		}, keySpace},
 		{"spm bos default", func(w *gguf.Writer) { w.AddString(keyModel, "llama"); w.AddStrings(keyTokens, tokens[:1]) }, "bos id 1"},
 		{"no tokens", func(w *gguf.Writer) { w.AddString(keyModel, "gpt2") }, keyTokens},
-		{"pre", func(w *gguf.Writer) { minimal(w); w.AddString(keyPre, "qwen2") }, `"qwen2"`},
+		{"pre", func(w *gguf.Writer) { minimal(w); w.AddString(keyPre, "deepseek-llm") }, `"deepseek-llm"`},
 		{"pre type", func(w *gguf.Writer) { minimal(w); w.AddUint32(keyPre, 1) }, keyPre},
 		{"bos range", func(w *gguf.Writer) { minimal(w); w.AddUint32("tokenizer.ggml.bos_token_id", 9) }, "bos id 9"},
 		{"bos huge", func(w *gguf.Writer) { minimal(w); w.AddUint64("tokenizer.ggml.bos_token_id", 1<<40) }, "out of range"},

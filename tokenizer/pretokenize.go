@@ -78,13 +78,29 @@ func spanOfClass(s string, i int, c class) int {
 // (tiktoken's fancy-regex, Hugging Face's Oniguruma) does; every character is
 // matched by one of them, so the words tile s.
 func splitLlama3(s string, off int, dst []span) []span {
+	return splitLlamaFamily(s, off, dst, 3, true)
+}
+
+// splitQwen2 appends to dst the words of s under llama.cpp's QWEN2
+// pre-tokenizer regex (spec §10.8), which differs from Llama 3's only in
+// taking one digit per piece and in its ASCII-only contraction classes:
+//
+//	(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
+func splitQwen2(s string, off int, dst []span) []span {
+	return splitLlamaFamily(s, off, dst, 1, false)
+}
+
+// splitLlamaFamily is the scanner behind splitLlama3 and splitQwen2: runs
+// of numbers are cut into pieces of at most maxDigits, and fold selects
+// Unicode simple case folding for the contractions (see contraction).
+func splitLlamaFamily(s string, off int, dst []span, maxDigits int, fold bool) []span {
 	for i := 0; i < len(s); {
 		r, w, c := runeAt(s, i)
 		j := i + w
 
 		// (?i:'s|'t|'re|'ve|'m|'ll|'d)
 		if r == '\'' {
-			if n := contraction(s[j:], true); n > 0 {
+			if n := contraction(s[j:], fold); n > 0 {
 				dst = append(dst, span{off + i, off + j + n})
 				i = j + n
 				continue
@@ -99,8 +115,8 @@ func splitLlama3(s string, off int, dst []span) []span {
 			// [^\r\n\p{L}\p{N}]?\p{L}+ with it.
 			j = spanOfClass(s, j+wn, classLetter)
 		case c == classNumber:
-			// \p{N}{1,3}
-			for k := 1; k < 3 && cn == classNumber; k++ {
+			// \p{N}{1,3} (Llama 3) or \p{N} (Qwen2)
+			for k := 1; k < maxDigits && cn == classNumber; k++ {
 				j += wn
 				_, wn, cn = runeAt(s, j)
 			}
@@ -340,6 +356,8 @@ func (t *Tokenizer) pretokenize(s string, dst, tmp []span) ([]span, []span) {
 	switch t.pre {
 	case preLlama3:
 		return splitLlama3(s, 0, dst), tmp
+	case preQwen2:
+		return splitQwen2(s, 0, dst), tmp
 	case preGPT2:
 		return splitGPT2(s, 0, dst), tmp
 	}

@@ -168,7 +168,7 @@ func TestNewErrors(t *testing.T) {
 		want   string
 	}{
 		{"model", func(v *Vocab) { v.Model = "bert" }, `model "bert"`},
-		{"pre", func(v *Vocab) { v.Pre = "qwen2" }, `pre-tokenizer "qwen2"`},
+		{"pre", func(v *Vocab) { v.Pre = "deepseek-llm" }, `pre-tokenizer "deepseek-llm"`},
 		{"empty", func(v *Vocab) { v.Tokens = nil }, "empty vocabulary"},
 		{"types", func(v *Vocab) { v.Types = []int32{1} }, "1 token types for 257 tokens"},
 		{"type", func(v *Vocab) { v.Types = make([]int32, 257); v.Types[3] = 9 }, "token 3"},

@@ -49,6 +49,7 @@ const (
 	PreGPT2    = "gpt-2"
 	PreFalcon  = "falcon"
 	PreFalcon3 = "falcon3" // also "falcon_e"
+	PreQwen2   = "qwen2"   // Qwen2/Qwen3 (spec §10.8)
 )
 
 type preKind uint8
@@ -59,6 +60,7 @@ const (
 	preGPT2                   // the GPT-2 regex alone
 	preFalcon                 // llama.cpp's "falcon" cascade (groups of three digits)
 	preFalcon3                // the fork's "falcon3" cascade (single digits), spec §5.5
+	preQwen2                  // Qwen2 regex: Llama 3's with single digits, merges always applied (spec §10.8)
 )
 
 // parsePre maps a tokenizer.ggml.pre name to a splitter and ignore_merges
@@ -77,6 +79,8 @@ func parsePre(name string) (preKind, bool, error) {
 		return preFalcon, false, nil
 	case "falcon3", "falcon_e":
 		return preFalcon3, false, nil
+	case "qwen2":
+		return preQwen2, false, nil
 	}
 	return 0, false, fmt.Errorf("tokenizer: unknown pre-tokenizer %q (tokenizer.ggml.pre)", name)
 }
@@ -360,7 +364,7 @@ func (t *Tokenizer) AddBOS() bool { return t.addBOS }
 func (t *Tokenizer) AddEOS() bool { return t.addEOS }
 
 // PreTokenizer returns the splitter in use: "llama-bpe", "default", "gpt-2",
-// "falcon" or "falcon3" (which "falcon_e" selects too), or "" for a
+// "falcon", "falcon3" (which "falcon_e" selects too) or "qwen2", or "" for a
 // SentencePiece vocabulary, which has none.
 func (t *Tokenizer) PreTokenizer() string {
 	if t.spm != nil {
@@ -375,6 +379,8 @@ func (t *Tokenizer) PreTokenizer() string {
 		return PreFalcon
 	case preFalcon3:
 		return PreFalcon3
+	case preQwen2:
+		return PreQwen2
 	}
 	return PreLlama3
 }

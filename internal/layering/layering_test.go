@@ -31,6 +31,7 @@ var layer = map[string]int{
 	"internal/shareddata":   0,
 	"internal/gguftest":     0,
 	"internal/testutil":     0,
+	"internal/embedref":     1,
 	"safetensors":           0,
 	"quant":                 1,
 	"internal/defaultmodel": 1,
