@@ -18,6 +18,7 @@ var otherPrograms = map[string]string{
 	"fmad":                  "an NVRTC compile option (docs/gpu.md)",
 	"std":                   "an NVRTC compile option (docs/gpu.md)",
 	"no-install-recommends": "apt-get (docs/gpu.md)",
+	"read-only":             "docker run (docs/deploy.md)",
 }
 
 // bitnetFlags returns every flag of every bitnet command, read from each
