@@ -24,6 +24,10 @@ cmp "$tmp/want.txt" "$tmp/got.txt" || { echo "libbitnet greedy text differs from
 GODEBUG=cgocheck=1 "$tmp/test-static" "$prompt" 24 "$tmp/got-static.txt"
 cmp "$tmp/want.txt" "$tmp/got-static.txt"
 
+BITNET_LIBRARY="$tmp/libbitnet.so" python3 python/example.py "$prompt" 24 > "$tmp/py.txt"
+cmp "$tmp/want.txt" "$tmp/py.txt" || { echo "python/example.py greedy text differs from bitnet run --greedy"; exit 1; }
+echo "python example: ok"
+
 if ! command -v valgrind >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 	apt-get update -qq >/dev/null 2>&1 || true
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends valgrind >/dev/null 2>&1 ||

@@ -3,6 +3,7 @@
 // takes no const; handles are cgo.Handle values kept in a malloc'd struct,
 // so that C never holds a Go pointer.
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,21 +14,53 @@ struct bitnet_model {
 	uintptr_t handle; /* cgo.Handle of the Go *bitnet.Model; never 0 */
 };
 
-static _Thread_local char last_error[2048];
+// The message buffer of each thread, made on the thread's first error and
+// freed when the thread exits: pthread-specific rather than _Thread_local,
+// because the Go runtime marks the library STATIC_TLS, and a dlopen()ed
+// library (Python's ctypes) gets too little static TLS for a buffer.
+#define ERROR_BYTES 2048
+static pthread_key_t error_key;
+static pthread_once_t error_once = PTHREAD_ONCE_INIT;
+
+static void make_error_key(void) { pthread_key_create(&error_key, free); }
+
+static char *error_buffer(int create) {
+	pthread_once(&error_once, make_error_key);
+	char *b = pthread_getspecific(error_key);
+	if (b == NULL && create && (b = calloc(1, ERROR_BYTES)) != NULL && pthread_setspecific(error_key, b) != 0) {
+		free(b);
+		b = NULL;
+	}
+	return b;
+}
+
+static void clear_error(void) {
+	char *b = error_buffer(0);
+	if (b != NULL) {
+		b[0] = 0;
+	}
+}
 
 void bitnet__set_error(const char *msg, size_t n) {
-	if (n >= sizeof last_error) {
-		n = sizeof last_error - 1;
+	char *b = error_buffer(1);
+	if (b == NULL) {
+		return; // out of memory: the call still reports failure by its result
 	}
-	memcpy(last_error, msg, n);
-	last_error[n] = 0;
+	if (n >= ERROR_BYTES) {
+		n = ERROR_BYTES - 1;
+	}
+	memcpy(b, msg, n);
+	b[n] = 0;
 }
 
 int bitnet__call(bitnet_token_callback cb, const char *text, size_t len, void *user) {
 	return cb(text, len, user);
 }
 
-const char *bitnet_last_error(void) { return last_error; }
+const char *bitnet_last_error(void) {
+	const char *b = error_buffer(0);
+	return b != NULL ? b : "";
+}
 
 const char *bitnet_version(void) { return BITNET_VERSION; }
 
@@ -43,7 +76,7 @@ static uintptr_t handle_of(bitnet_model *m) {
 }
 
 bitnet_model *bitnet_model_load(const char *path, const bitnet_load_options *opts) {
-	last_error[0] = 0;
+	clear_error();
 	bitnet_model *m = malloc(sizeof *m);
 	if (m == NULL) {
 		static const char msg[] = "bitnet: out of memory";
@@ -59,7 +92,7 @@ bitnet_model *bitnet_model_load(const char *path, const bitnet_load_options *opt
 }
 
 void bitnet_free(bitnet_model *m) {
-	last_error[0] = 0;
+	clear_error();
 	if (m == NULL) {
 		return;
 	}
@@ -68,14 +101,14 @@ void bitnet_free(bitnet_model *m) {
 }
 
 int64_t bitnet_context_length(bitnet_model *m) {
-	last_error[0] = 0;
+	clear_error();
 	uintptr_t h = handle_of(m);
 	return h ? bitnetgo_context_length(h) : -1;
 }
 
 int bitnet_generate(bitnet_model *m, const char *prompt, const bitnet_generate_options *opts,
                     bitnet_token_callback cb, void *user, char **text) {
-	last_error[0] = 0;
+	clear_error();
 	if (text != NULL) {
 		*text = NULL;
 	}
@@ -85,7 +118,7 @@ int bitnet_generate(bitnet_model *m, const char *prompt, const bitnet_generate_o
 
 int bitnet_chat(bitnet_model *m, const bitnet_message *msgs, size_t n, const bitnet_generate_options *opts,
                 bitnet_token_callback cb, void *user, char **text) {
-	last_error[0] = 0;
+	clear_error();
 	if (text != NULL) {
 		*text = NULL;
 	}
@@ -94,13 +127,13 @@ int bitnet_chat(bitnet_model *m, const bitnet_message *msgs, size_t n, const bit
 }
 
 int64_t bitnet_tokenize(bitnet_model *m, const char *text, int32_t *tokens, size_t cap) {
-	last_error[0] = 0;
+	clear_error();
 	uintptr_t h = handle_of(m);
 	return h ? bitnetgo_tokenize(h, (char *)text, tokens, cap) : -1;
 }
 
 char *bitnet_detokenize(bitnet_model *m, const int32_t *tokens, size_t n) {
-	last_error[0] = 0;
+	clear_error();
 	uintptr_t h = handle_of(m);
 	return h ? bitnetgo_detokenize(h, (int32_t *)tokens, n) : NULL;
 }
