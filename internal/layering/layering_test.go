@@ -51,6 +51,8 @@ var layer = map[string]int{
 	"engine":                6,
 	"validate":              6,
 	"server":                7,
+	".":                     8, // the module root: package bitnet, the library API
+	"capi":                  9,
 	"cmd/bitnet":            9,
 	"tools/benchplot":       9,
 }
