@@ -28,6 +28,13 @@ func i2sTile4x4VNNI(w *byte, wstride int, q *int8, qstride int, nblk int, out *[
 //go:noescape
 func i2sDot4AVX2(w *byte, stride int, q *int8, nblk int, out *[4]int32)
 
+// i2sRows16AVX2: out[r] = Σ_k c(w[r·32·nblk:], k)·q[k] for r < rows, the
+// rows read as one sequential stream, prefetching pf bytes ahead (0: no
+// prefetch).
+//
+//go:noescape
+func i2sRows16AVX2(w *byte, rows int, q *int8, nblk int, out *int32, pf int)
+
 // i2sTile2x4AVX2: out[4i+j] = Σ_k c(w[i·wstride:], k)·q[j·qstride+k] for
 // i < 2, j < 4 (2 rows × 4 tokens, each weight block decoded once for 4
 // tokens, int16 partial sums widened every 8 blocks).
@@ -65,8 +72,21 @@ func i2sMatMul(out []int32, ldo int, w []byte, rows, K int, q []int8, qsum []int
 	_ = q[T*K-1]
 	_ = out[(T-1)*ldo+rows-1]
 	vnni := useVNNI
-	if !vnni && T >= 4 {
-		i2sMatMulTiledAVX2(out, ldo, w, rows, K, q, qsum)
+	if !vnni {
+		if T >= 4 {
+			i2sMatMulTiledAVX2(out, ldo, w, rows, K, q, qsum)
+			return
+		}
+		// Decode and short batches: each token's products as one
+		// sequential stream over the rows (BenchmarkI2SDecodeAVX2:
+		// about 1.7 × the 4-row kernel from DRAM on one thread).
+		for t := range T {
+			o := out[t*ldo : t*ldo+rows : t*ldo+rows]
+			i2sRows16AVX2(&w[0], rows, &q[t*K], nblk, &o[0], 256)
+			for i := range o {
+				o[i] -= qsum[t]
+			}
+		}
 		return
 	}
 	r := 0

@@ -495,3 +495,97 @@ t24done:
 	HSUMY(Y0, X0, 28(DX))
 	VZEROUPPER
 	RET
+
+DATA i2sOnes16x16<>+0(SB)/8, $0x0001000100010001
+DATA i2sOnes16x16<>+8(SB)/8, $0x0001000100010001
+DATA i2sOnes16x16<>+16(SB)/8, $0x0001000100010001
+DATA i2sOnes16x16<>+24(SB)/8, $0x0001000100010001
+GLOBL i2sOnes16x16<>(SB), RODATA|NOPTR, $32
+
+// ROW16M adds Σ c·q of one block of the row at mem into the int16
+// accumulators a (sub-blocks 0, 2) and b (1, 3), the activations read from
+// qreg as memory operands; mask in Y15. 15 vector ops and 5 loads per 32
+// weight bytes.
+#define ROW16M(mem, qreg, a, b) \
+	VMOVDQU    mem, Y12; \
+	VPSRLW     $6, Y12, Y13; \
+	VPSRLW     $4, Y12, Y14; \
+	VPAND      Y15, Y13, Y13; \
+	VPAND      Y15, Y14, Y14; \
+	VPMADDUBSW (qreg), Y13, Y13; \
+	VPMADDUBSW 32(qreg), Y14, Y14; \
+	VPADDW     Y13, a, a; \
+	VPADDW     Y14, b, b; \
+	VPSRLW     $2, Y12, Y13; \
+	VPAND      Y15, Y12, Y14; \
+	VPAND      Y15, Y13, Y13; \
+	VPMADDUBSW 64(qreg), Y13, Y13; \
+	VPMADDUBSW 96(qreg), Y14, Y14; \
+	VPADDW     Y13, a, a; \
+	VPADDW     Y14, b, b
+
+// func i2sRows16AVX2(w *byte, rows int, q *int8, nblk int, out *int32, pf int)
+//
+//	for r := range rows { out[r] = Σ_k code(w[r·32·nblk:], k) · q[k] }
+//
+// The mat-vec as one sequential stream: row after row, each row's blocks
+// in order, so the hardware prefetchers see a single stream (the 4-row
+// kernels interleave four). The activations (L1-resident) are memory
+// operands. Per row, int16 partial sums in Y0/Y1 (two chains; a lane gains
+// at most 2·512 per block each: 8 blocks = 8192) are widened into Y2 every
+// 8 blocks. Each block prefetches the byte pf ahead (0: none).
+TEXT ·i2sRows16AVX2(SB), NOSPLIT, $0-48
+	MOVQ         w+0(FP), SI
+	MOVQ         rows+8(FP), R8
+	MOVQ         nblk+24(FP), BX
+	MOVQ         out+32(FP), DX
+	MOVQ         pf+40(FP), R12
+	VPBROADCASTD i2sMask3<>(SB), Y15
+	TESTQ        R8, R8
+	JZ           r16done
+	TESTQ        BX, BX
+	JZ           r16done
+
+r16row:
+	MOVQ  q+16(FP), DI
+	MOVQ  BX, CX
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+
+r16chunk:
+	MOVQ    $8, R9
+	CMPQ    CX, R9
+	CMOVQLT CX, R9
+	SUBQ    R9, CX
+
+r16loop:
+	PREFETCHT0 (SI)(R12*1)
+	ROW16M((SI), DI, Y0, Y1)
+	ADDQ       $32, SI
+	ADDQ       $128, DI
+	DECQ       R9
+	JNZ        r16loop
+
+	VPADDW   Y1, Y0, Y0 // ≤ 16384
+	VPMADDWD i2sOnes16x16<>(SB), Y0, Y0
+	VPADDD   Y0, Y2, Y2
+	VPXOR    Y0, Y0, Y0
+	VPXOR    Y1, Y1, Y1
+	TESTQ    CX, CX
+	JNZ      r16chunk
+
+	VEXTRACTI128 $1, Y2, X3
+	VPADDD       X3, X2, X2
+	VPSHUFD      $0x4e, X2, X3
+	VPADDD       X3, X2, X2
+	VPSHUFD      $0xb1, X2, X3
+	VPADDD       X3, X2, X2
+	VMOVD        X2, (DX)
+	ADDQ         $4, DX
+	DECQ         R8
+	JNZ          r16row
+
+r16done:
+	VZEROUPPER
+	RET

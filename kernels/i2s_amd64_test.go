@@ -57,3 +57,39 @@ func BenchmarkI2SPrefillAVX2(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkI2SDecodeAVX2 compares the AVX2 mat-vec kernels in one
+// interleaved run (see benchInterleaved), single-threaded, over 24 copies
+// of ffn_down in DRAM (106 MB): the previous i2sDot4AVX2 (4 interleaved
+// row streams, int32 sums every block, prefetching the row group after
+// the next) and i2sRows16AVX2 (one sequential stream, int16 partial
+// sums) at prefetch distances 0, 256 and 1024 bytes.
+func BenchmarkI2SDecodeAVX2(b *testing.B) {
+	if !hasAVX2 {
+		b.Skip("CPU lacks AVX2/FMA/F16C")
+	}
+	const rows, K, copies = 2560, 6912, 24
+	rng := rand.New(rand.NewPCG(1, 1))
+	w, q := i2sCase(rng, rows, K, 1, 0, "rand")
+	buf, free := streamCopies(w, copies)
+	defer free()
+	rb, nblk := K/4, K/128
+	var acc [4]int32
+	sweep := func(f func(w *byte)) func() {
+		return func() {
+			for r := 0; r < rows*copies; r += 4 {
+				f(&buf[r*rb])
+			}
+		}
+	}
+	vs := []variant{{"dot4", int64(len(buf)), sweep(func(w *byte) { i2sDot4AVX2(w, rb, &q[0], nblk, &acc) })}}
+	out := make([]int32, rows)
+	for _, pf := range []int{0, 256, 1024} {
+		vs = append(vs, variant{"rows16_pf" + strconv.Itoa(pf) + "B", int64(len(buf)), func() {
+			for c := range copies {
+				i2sRows16AVX2(&buf[c*len(w)], rows, &q[0], nblk, &out[0], pf)
+			}
+		}})
+	}
+	benchInterleaved(b, vs)
+}
