@@ -363,3 +363,229 @@ a4done:
 	HSUMY(Y3, X3, 12(DX))
 	VZEROUPPER
 	RET
+
+// AVX2 register tile, 2 rows × 4 tokens: each block's codes are decoded
+// once (2 loads, 6 shifts, 8 masks) for the eight products. Per 32-element
+// sub-block and token, one VPMADDUBSW (u8 codes × s8 q, pairs ≤ 512) per
+// row goes straight into an int16 accumulator (VPADDW); after at most
+// 8 blocks (each lane gains at most 4·512 per block: 8·2048 = 16384
+// < 32767) the int16 lanes are widened by VPMADDWD with ones into int32
+// accumulators kept in the frame. That leaves 2 vector ops per 32 MACs in
+// the inner loop, against 17/4 per 32 for the one-token kernel above.
+//
+// Registers: Y0..Y3 row 0 × tokens 0..3, Y4..Y7 row 1 × tokens 0..3
+// (int16), Y8/Y9 the raw block bytes of rows 0/1, Y10/Y11 their codes for
+// the current sub-block, Y12 the token's activations, Y13 the product,
+// Y14 int16 ones, Y15 the 0x03 mask. Frame: 8 × 32 bytes of int32 sums,
+// slot 4i+j for row i × token j.
+
+// T24TOK multiplies both rows' codes by one token's sub-block at mem.
+#define T24TOK(mem, a0, a1) \
+	VMOVDQU    mem, Y12; \
+	VPMADDUBSW Y12, Y10, Y13; \
+	VPADDW     Y13, a0, a0; \
+	VPMADDUBSW Y12, Y11, Y13; \
+	VPADDW     Y13, a1, a1
+
+// T24SUB decodes sub-block off/32 (shift sh) of both rows and multiplies it
+// by the four tokens.
+#define T24SUB(sh, off) \
+	VPSRLW $sh, Y8, Y10; \
+	VPSRLW $sh, Y9, Y11; \
+	VPAND  Y15, Y10, Y10; \
+	VPAND  Y15, Y11, Y11; \
+	T24TOK(off(DI), Y0, Y4); \
+	T24TOK(off(DI)(R9*1), Y1, Y5); \
+	T24TOK(off(R10), Y2, Y6); \
+	T24TOK(off(R10)(R9*1), Y3, Y7)
+
+// T24FLUSH widens int16 accumulator Y into the int32 frame slot at off and
+// clears it.
+#define T24FLUSH(Y, off) \
+	VPMADDWD Y14, Y, Y; \
+	VPADDD   off(SP), Y, Y; \
+	VMOVDQU  Y, off(SP); \
+	VPXOR    Y, Y, Y
+
+// func i2sTile2x4AVX2(w *byte, wstride int, q *int8, qstride int, nblk int, out *[8]int32)
+//
+//	for i := range 2 { for j := range 4 { for k := range 128·nblk {
+//		out[4i+j] += code(w[i·wstride:], k) · q[j·qstride+k] } } }
+TEXT ·i2sTile2x4AVX2(SB), NOSPLIT, $256-48
+	MOVQ         w+0(FP), SI
+	MOVQ         wstride+8(FP), BX
+	MOVQ         q+16(FP), DI
+	MOVQ         qstride+24(FP), R9
+	MOVQ         nblk+32(FP), CX
+	MOVQ         out+40(FP), DX
+	LEAQ         (DI)(R9*2), R10 // token 2
+	VPBROADCASTD i2sMask3<>(SB), Y15
+	VPBROADCASTD i2sOnes16<>(SB), Y14
+	VPXOR        Y0, Y0, Y0
+	VMOVDQU      Y0, 0(SP)
+	VMOVDQU      Y0, 32(SP)
+	VMOVDQU      Y0, 64(SP)
+	VMOVDQU      Y0, 96(SP)
+	VMOVDQU      Y0, 128(SP)
+	VMOVDQU      Y0, 160(SP)
+	VMOVDQU      Y0, 192(SP)
+	VMOVDQU      Y0, 224(SP)
+	VPXOR        Y1, Y1, Y1
+	VPXOR        Y2, Y2, Y2
+	VPXOR        Y3, Y3, Y3
+	VPXOR        Y4, Y4, Y4
+	VPXOR        Y5, Y5, Y5
+	VPXOR        Y6, Y6, Y6
+	VPXOR        Y7, Y7, Y7
+	TESTQ        CX, CX
+	JZ           t24done
+
+t24chunk:
+	// R11 = min(CX, 8) blocks before the next flush.
+	MOVQ    $8, R11
+	CMPQ    CX, R11
+	CMOVQLT CX, R11
+	SUBQ    R11, CX
+
+t24loop:
+	VMOVDQU (SI), Y8
+	VMOVDQU (SI)(BX*1), Y9
+	T24SUB(6, 0)
+	T24SUB(4, 32)
+	T24SUB(2, 64)
+	VPAND   Y15, Y8, Y10
+	VPAND   Y15, Y9, Y11
+	T24TOK(96(DI), Y0, Y4)
+	T24TOK(96(DI)(R9*1), Y1, Y5)
+	T24TOK(96(R10), Y2, Y6)
+	T24TOK(96(R10)(R9*1), Y3, Y7)
+	ADDQ    $32, SI
+	ADDQ    $128, DI
+	ADDQ    $128, R10
+	DECQ    R11
+	JNZ     t24loop
+
+	T24FLUSH(Y0, 0)
+	T24FLUSH(Y1, 32)
+	T24FLUSH(Y2, 64)
+	T24FLUSH(Y3, 96)
+	T24FLUSH(Y4, 128)
+	T24FLUSH(Y5, 160)
+	T24FLUSH(Y6, 192)
+	T24FLUSH(Y7, 224)
+	TESTQ   CX, CX
+	JNZ     t24chunk
+
+t24done:
+	VMOVDQU 0(SP), Y0
+	HSUMY(Y0, X0, 0(DX))
+	VMOVDQU 32(SP), Y0
+	HSUMY(Y0, X0, 4(DX))
+	VMOVDQU 64(SP), Y0
+	HSUMY(Y0, X0, 8(DX))
+	VMOVDQU 96(SP), Y0
+	HSUMY(Y0, X0, 12(DX))
+	VMOVDQU 128(SP), Y0
+	HSUMY(Y0, X0, 16(DX))
+	VMOVDQU 160(SP), Y0
+	HSUMY(Y0, X0, 20(DX))
+	VMOVDQU 192(SP), Y0
+	HSUMY(Y0, X0, 24(DX))
+	VMOVDQU 224(SP), Y0
+	HSUMY(Y0, X0, 28(DX))
+	VZEROUPPER
+	RET
+
+DATA i2sOnes16x16<>+0(SB)/8, $0x0001000100010001
+DATA i2sOnes16x16<>+8(SB)/8, $0x0001000100010001
+DATA i2sOnes16x16<>+16(SB)/8, $0x0001000100010001
+DATA i2sOnes16x16<>+24(SB)/8, $0x0001000100010001
+GLOBL i2sOnes16x16<>(SB), RODATA|NOPTR, $32
+
+// ROW16M adds Σ c·q of one block of the row at mem into the int16
+// accumulators a (sub-blocks 0, 2) and b (1, 3), the activations read from
+// qreg as memory operands; mask in Y15. 15 vector ops and 5 loads per 32
+// weight bytes.
+#define ROW16M(mem, qreg, a, b) \
+	VMOVDQU    mem, Y12; \
+	VPSRLW     $6, Y12, Y13; \
+	VPSRLW     $4, Y12, Y14; \
+	VPAND      Y15, Y13, Y13; \
+	VPAND      Y15, Y14, Y14; \
+	VPMADDUBSW (qreg), Y13, Y13; \
+	VPMADDUBSW 32(qreg), Y14, Y14; \
+	VPADDW     Y13, a, a; \
+	VPADDW     Y14, b, b; \
+	VPSRLW     $2, Y12, Y13; \
+	VPAND      Y15, Y12, Y14; \
+	VPAND      Y15, Y13, Y13; \
+	VPMADDUBSW 64(qreg), Y13, Y13; \
+	VPMADDUBSW 96(qreg), Y14, Y14; \
+	VPADDW     Y13, a, a; \
+	VPADDW     Y14, b, b
+
+// func i2sRows16AVX2(w *byte, rows int, q *int8, nblk int, out *int32, pf int)
+//
+//	for r := range rows { out[r] = Σ_k code(w[r·32·nblk:], k) · q[k] }
+//
+// The mat-vec as one sequential stream: row after row, each row's blocks
+// in order, so the hardware prefetchers see a single stream (the 4-row
+// kernels interleave four). The activations (L1-resident) are memory
+// operands. Per row, int16 partial sums in Y0/Y1 (two chains; a lane gains
+// at most 2·512 per block each: 8 blocks = 8192) are widened into Y2 every
+// 8 blocks. Each block prefetches the byte pf ahead (0: none).
+TEXT ·i2sRows16AVX2(SB), NOSPLIT, $0-48
+	MOVQ         w+0(FP), SI
+	MOVQ         rows+8(FP), R8
+	MOVQ         nblk+24(FP), BX
+	MOVQ         out+32(FP), DX
+	MOVQ         pf+40(FP), R12
+	VPBROADCASTD i2sMask3<>(SB), Y15
+	TESTQ        R8, R8
+	JZ           r16done
+	TESTQ        BX, BX
+	JZ           r16done
+
+r16row:
+	MOVQ  q+16(FP), DI
+	MOVQ  BX, CX
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+
+r16chunk:
+	MOVQ    $8, R9
+	CMPQ    CX, R9
+	CMOVQLT CX, R9
+	SUBQ    R9, CX
+
+r16loop:
+	PREFETCHT0 (SI)(R12*1)
+	ROW16M((SI), DI, Y0, Y1)
+	ADDQ       $32, SI
+	ADDQ       $128, DI
+	DECQ       R9
+	JNZ        r16loop
+
+	VPADDW   Y1, Y0, Y0 // ≤ 16384
+	VPMADDWD i2sOnes16x16<>(SB), Y0, Y0
+	VPADDD   Y0, Y2, Y2
+	VPXOR    Y0, Y0, Y0
+	VPXOR    Y1, Y1, Y1
+	TESTQ    CX, CX
+	JNZ      r16chunk
+
+	VEXTRACTI128 $1, Y2, X3
+	VPADDD       X3, X2, X2
+	VPSHUFD      $0x4e, X2, X3
+	VPADDD       X3, X2, X2
+	VPSHUFD      $0xb1, X2, X3
+	VPADDD       X3, X2, X2
+	VMOVD        X2, (DX)
+	ADDQ         $4, DX
+	DECQ         R8
+	JNZ          r16row
+
+r16done:
+	VZEROUPPER
+	RET

@@ -118,6 +118,36 @@ func TestI2STileEdges(t *testing.T) {
 	})
 }
 
+// TestI2SAccumulatorBound drives every int16 lane of the AVX2 tile to its
+// largest magnitude: codes 2 or 3 everywhere and activations of −128 over
+// K = 6912 (54 blocks, so six full 8-block flushes and a partial one), for
+// token counts that reach the tile and its token tail.
+func TestI2SAccumulatorBound(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		for _, code := range []byte{0xaa, 0xff} {
+			for _, T := range []int{4, 5, 8} {
+				const rows, K = 3, 6912
+				w := bytes.Repeat([]byte{code}, rows*K/4)
+				q := make([]int8, T*K)
+				for i := range q {
+					q[i] = -128
+				}
+				qsum := make([]int32, T)
+				for tk := range T {
+					qsum[tk] = SumI8(q[tk*K : (tk+1)*K])
+				}
+				want := make([]int32, T*rows)
+				i2sMatMulGeneric(want, rows, w, rows, K, q, qsum)
+				got := make([]int32, T*rows)
+				MatMulI2S(got, rows, w, rows, K, q, qsum)
+				if !slices.Equal(got, want) {
+					t.Fatalf("codes %#x T=%d: MatMulI2S = %v, want %v", code, T, got, want)
+				}
+			}
+		}
+	})
+}
+
 // TestI2SAllCodes checks every code (including 3, which models reject but
 // the kernels must treat identically) at every bit position.
 func TestI2SAllCodes(t *testing.T) {
