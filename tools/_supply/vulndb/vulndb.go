@@ -324,4 +324,3 @@ func (db *DB) Summary() string {
 	return fmt.Sprintf("%d entries, %d modules, modified %s",
 		len(db.Entries), len(db.Modules()), db.Modified.UTC().Format(time.RFC3339))
 }
-
