@@ -1,0 +1,5 @@
+module example.com/fixedtext
+
+go 1.26.0
+
+require golang.org/x/text v0.3.8
