@@ -21,6 +21,7 @@ import (
 	"os"
 
 	"github.com/bitnet-go/bitnet/chat"
+	"github.com/bitnet-go/bitnet/decode"
 	"github.com/bitnet-go/bitnet/engine"
 	"github.com/bitnet-go/bitnet/gguf"
 	"github.com/bitnet-go/bitnet/internal/defaultmodel"
@@ -198,7 +199,7 @@ func (b *backend) request(prompt []int32, o GenerateOptions) (engine.Request, er
 
 // mapEngineError wraps the engine's errors in the package's sentinels.
 func mapEngineError(err error) error {
-	var cl *engine.ContextLengthError
+	var cl *decode.ContextLengthError
 	var ir *engine.InvalidRequestError
 	switch {
 	case errors.Is(err, engine.ErrClosed), errors.Is(err, engine.ErrDraining):
