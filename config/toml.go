@@ -162,9 +162,12 @@ func (p *tomlParser) rest() string {
 
 func (p *tomlParser) statement() {
 	p.skipSpace()
-	switch c := p.peek(); {
-	case c == 0:
+	if p.pos >= len(p.src) {
 		return
+	}
+	switch c := p.peek(); {
+	case c < 0x20 && c != '\t' && c != '\n' && c != '\r', c == 0x7f:
+		p.fail("control character U+%04X is not allowed here", c)
 	case c == '#' || c == '\n' || c == '\r':
 		p.endOfLine()
 	case c == '[':
