@@ -36,20 +36,7 @@ func TestQwen2Vectors(t *testing.T) {
 		t.Fatalf("PreTokenizer() = %q, want %q", got, PreQwen2)
 	}
 	inputs, want := readVocabTests(t, base)
-	pass := 0
-	for i, in := range inputs {
-		got := tok.Encode(in, false, false)
-		if !slices.Equal(got, want[i]) {
-			t.Errorf("Encode(%q) = %v, want %v", in, got, want[i])
-			continue
-		}
-		if dec := tok.Decode(got); dec != in {
-			t.Errorf("Decode(Encode(%q)) = %q", in, dec)
-			continue
-		}
-		pass++
-	}
-	t.Logf("qwen2 vectors: %d/%d pass", pass, len(inputs))
+	checkVectors(t, tok, "qwen2", inputs, want)
 }
 
 // TestQwen2Split checks the single-digit rule and the ASCII-only

@@ -58,20 +58,7 @@ func readVocabTests(t *testing.T, base string) (inputs []string, want [][]int32)
 func TestLlamaBPEVectors(t *testing.T) {
 	tok := llama3Tokenizer(t)
 	inputs, want := readVocabTests(t, filepath.Join(shareddata.Path(t), "data", "tokenizer-tests", "ggml-vocab-llama-bpe.gguf"))
-	pass := 0
-	for i, in := range inputs {
-		got := tok.Encode(in, false, false)
-		if !slices.Equal(got, want[i]) {
-			t.Errorf("Encode(%q) = %v, want %v", in, got, want[i])
-			continue
-		}
-		if dec := tok.Decode(got); dec != in {
-			t.Errorf("Decode(Encode(%q)) = %q", in, dec)
-			continue
-		}
-		pass++
-	}
-	t.Logf("llama-bpe vectors: %d/%d pass", pass, len(inputs))
+	checkVectors(t, tok, "llama-bpe", inputs, want)
 }
 
 // TestLlama3Split compares the hand-written splitter with the regex itself,
@@ -350,4 +337,25 @@ func TestLlama3Specials(t *testing.T) {
 	if got := tok.Encode("<|eot_id|>", true, false); len(got) < 3 || got[0] != 128000 || slices.Contains(got, 128009) {
 		t.Errorf("Encode(\"<|eot_id|>\", BOS, no specials) = %v", got)
 	}
+}
+
+// checkVectors encodes every input of a llama.cpp vocabulary test, compares
+// the ids with the expected ones and the decoded text with the input, and
+// logs how many of name's vectors pass.
+func checkVectors(t *testing.T, tok *Tokenizer, name string, inputs []string, want [][]int32) {
+	t.Helper()
+	pass := 0
+	for i, in := range inputs {
+		got := tok.Encode(in, false, false)
+		if !slices.Equal(got, want[i]) {
+			t.Errorf("Encode(%q) = %v, want %v", in, got, want[i])
+			continue
+		}
+		if dec := tok.Decode(got); dec != in {
+			t.Errorf("Decode(Encode(%q)) = %q", in, dec)
+			continue
+		}
+		pass++
+	}
+	t.Logf("%s vectors: %d/%d pass", name, pass, len(inputs))
 }
